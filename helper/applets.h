@@ -1,0 +1,6 @@
+/* Entry points chosen by the basename of argv[0], or by `cihelper <applet> ...`.
+ * APPLET(name, entry, summary) */
+#ifndef APPLET
+#error "define APPLET before including applets.h"
+#endif
+APPLET("gitlab-runner-helper", app_main, "GitLab Runner helper commands")

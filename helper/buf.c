@@ -1,0 +1,116 @@
+#include "buf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+
+int buf_grow(struct buf *b, size_t extra)
+{
+	size_t need, cap;
+	char *p;
+
+	if (b->failed)
+		return CIH_ENOMEM;
+	if (extra > (size_t)-1 - b->len - 1)
+		goto oom;
+	need = b->len + extra + 1;
+	if (need <= b->cap)
+		return 0;
+	cap = b->cap ? b->cap : 64;
+	while (cap < need)
+		cap = cap > (size_t)-1 / 2 ? need : cap * 2;
+	if (!(p = realloc(b->ptr, cap)))
+		goto oom;
+	b->ptr = p;
+	b->cap = cap;
+	return 0;
+oom:
+	b->failed = 1;
+	return err_set(CIH_ENOMEM, "out of memory");
+}
+
+int buf_put(struct buf *b, const void *data, size_t len)
+{
+	int rc;
+
+	if ((rc = buf_grow(b, len)) < 0)
+		return rc;
+	if (len)
+		memcpy(b->ptr + b->len, data, len);
+	b->len += len;
+	b->ptr[b->len] = '\0';
+	return 0;
+}
+
+int buf_puts(struct buf *b, const char *s)
+{
+	return buf_put(b, s, strlen(s));
+}
+
+int buf_putc(struct buf *b, char c)
+{
+	return buf_put(b, &c, 1);
+}
+
+int buf_vprintf(struct buf *b, const char *fmt, va_list ap)
+{
+	va_list copy;
+	int n, rc;
+
+	va_copy(copy, ap);
+	n = vsnprintf(NULL, 0, fmt, copy);
+	va_end(copy);
+	if (n < 0)
+		return err_set(CIH_ERR, "bad format string");
+	if ((rc = buf_grow(b, (size_t)n)) < 0)
+		return rc;
+	vsnprintf(b->ptr + b->len, (size_t)n + 1, fmt, ap);
+	b->len += (size_t)n;
+	return 0;
+}
+
+int buf_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = buf_vprintf(b, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int buf_pad(struct buf *b, const char *s, size_t width)
+{
+	size_t len = strlen(s);
+	int rc;
+
+	if ((rc = buf_put(b, s, len)) < 0)
+		return rc;
+	while (len++ < width)
+		if ((rc = buf_putc(b, ' ')) < 0)
+			return rc;
+	return 0;
+}
+
+const char *buf_cstr(const struct buf *b)
+{
+	return b->ptr ? b->ptr : "";
+}
+
+void buf_clear(struct buf *b)
+{
+	b->len = 0;
+	if (b->ptr)
+		b->ptr[0] = '\0';
+}
+
+void buf_dispose(struct buf *b)
+{
+	free(b->ptr);
+	b->ptr = NULL;
+	b->len = b->cap = 0;
+	b->failed = 0;
+}
