@@ -1,0 +1,27 @@
+/* A byte stream to host:port: plain TCP, or TLS verified with a certs_tls config. */
+#ifndef CIH_NET_CONN_H
+#define CIH_NET_CONN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct buf;
+struct certs_tls;
+struct conn;
+
+struct conn_opts {
+	int64_t connect_timeout_ms; /* TCP connect, all addresses together */
+	int64_t io_timeout_ms;      /* each read or write, and the TLS handshake */
+	const struct certs_tls *tls; /* NULL: plain TCP */
+};
+
+int conn_open(struct conn **out, const char *host, const char *port, const struct conn_opts *o);
+/* Reads up to len bytes; 0 at end of stream. */
+ssize_t conn_read(struct conn *c, void *data, size_t len);
+int conn_write_all(struct conn *c, const void *data, size_t len);
+/* "TLSv1.3 TLS1-3-AES-256-GCM-SHA384" and the peer certificate's subject, issuer, expiry. */
+void conn_describe(struct conn *c, struct buf *out);
+void conn_close(struct conn *c);
+
+#endif
