@@ -1,0 +1,131 @@
+# cihelper: one static binary for every job of a CI helper container. See README.md.
+#   make [ARCH=amd64|arm64|s390x|ppc64le|riscv64]   build build/<arch>/cihelper
+#   make test [ARCH=...]     unit + integration suite (foreign arches run under qemu)
+#   make test-foreign        the suite for the four non-amd64 arches
+#   make all-arches | size | demo | fuzz | check | clean
+ARCHES := amd64 arm64 s390x ppc64le riscv64
+FOREIGN := $(filter-out amd64,$(ARCHES))
+ARCH ?= amd64
+ifeq ($(filter $(ARCH),$(ARCHES)),)
+$(error ARCH must be one of: $(ARCHES))
+endif
+
+B := build/$(ARCH)
+# V=1 shows the full commands
+Q := $(if $(V),,@)
+.DEFAULT_GOAL := all
+NO_DEPS_GOALS := clean help check fuzz $(wildcard build/fuzz/*)
+ifneq ($(filter-out $(NO_DEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
+DEPS := $(shell scripts/deps-prefix $(ARCH))
+# A missing env.mk is remade by the rule below, then make restarts with it.
+-include $(DEPS)/env.mk
+$(DEPS)/env.mk:
+	scripts/install-build-deps
+	scripts/build-deps $(ARCH) >/dev/null
+endif
+
+VERSION := $(shell cat VERSION)
+REVISION := $(shell git rev-parse -q --verify --short=8 HEAD 2>/dev/null || echo HEAD)
+BRANCH := $(shell git symbolic-ref -q --short HEAD 2>/dev/null || echo HEAD)
+BUILT := $(shell git log -1 --format=%cd --date=format:%Y-%m-%dT%H:%M:%S%z 2>/dev/null || echo unknown)
+MUSL_VERSION := $(shell awk '$$1 == "musl" {split($$3, v, "-"); print v[1]; exit}' scripts/deps.lock)
+
+WARN := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wvla -Wno-unused-parameter
+# _FORTIFY_SOURCE needs libc support that musl does not ship; the host sanitizer
+# builds (make fuzz) use it.
+CFLAGS := -std=c11 -D_GNU_SOURCE -O2 $(WARN) -fstack-protector-strong \
+	-ffunction-sections -fdata-sections -MMD -MP -I$(DEPS_INC)
+LDFLAGS := -static -Wl,--gc-sections -L$(DEPS_LIB)
+
+LIB_SRCS := $(filter-out helper/main.c,$(wildcard helper/*.c)) $(wildcard certs/*.c) $(wildcard net/*.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/gen/ca_bundle.o
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_OBJS := $(UNIT_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/gen/unit_index.o
+
+.PHONY: all test test-foreign test-all all-arches size demo fuzz check clean FORCE
+all: $(B)/cihelper
+
+$(B)/cihelper: $(B)/obj/helper/main.o $(LIB_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@.tmp $^ $(LIBS)
+	$(Q)$(STRIP) -o $@ $@.tmp && rm -f $@.tmp
+
+$(B)/unit-tests: $(UNIT_OBJS) $(LIB_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/obj/%.o: %.c $(DEPS)/env.mk
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+# Only version.o sees the revision, so a new commit recompiles one file.
+$(B)/obj/helper/version.o: CFLAGS += -DCIH_VERSION='"$(VERSION)"' -DCIH_REVISION='"$(REVISION)"' \
+	-DCIH_BRANCH='"$(BRANCH)"' -DCIH_BUILT='"$(BUILT)"' -DCIH_MUSL_VERSION='"$(MUSL_VERSION)"'
+$(B)/obj/helper/version.o: $(B)/version.stamp
+$(B)/version.stamp: FORCE
+	@mkdir -p $(@D)
+	@echo '$(VERSION) $(REVISION) $(BRANCH) $(BUILT)' | cmp -s - $@ || echo '$(VERSION) $(REVISION) $(BRANCH) $(BUILT)' > $@
+
+# Generated sources are arch-independent and shared by every arch.
+build/gen/ca_bundle.c: scripts/gen-ca-bundle scripts/deps.lock
+	@mkdir -p $(@D)
+	$(Q)scripts/fetch-sources >/dev/null
+	$(Q)scripts/gen-ca-bundle "$$(scripts/fetch-sources --print-dir ca-certificates)/mozilla" $@
+$(B)/obj/gen/ca_bundle.o: build/gen/ca_bundle.c $(DEPS)/env.mk
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) -O2 -c -o $@ $<
+build/gen/unit_index.c: $(UNIT_SRCS) scripts/gen-test-index
+	@mkdir -p $(@D)
+	$(Q)scripts/gen-test-index $(UNIT_SRCS) > $@.tmp && mv $@.tmp $@
+$(B)/obj/gen/unit_index.o: build/gen/unit_index.c $(DEPS)/env.mk
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+test: $(B)/cihelper $(B)/unit-tests
+	scripts/run-tests --arch $(ARCH) --exec-prefix "$(QEMU)" --bin $(B)/cihelper --unit $(B)/unit-tests
+
+test-foreign:
+	@set -e; for a in $(FOREIGN); do $(MAKE) --no-print-directory ARCH=$$a test; done
+
+test-all:
+	@set -e; for a in $(ARCHES); do $(MAKE) --no-print-directory ARCH=$$a test; done
+
+all-arches:
+	@set -e; for a in $(ARCHES); do $(MAKE) --no-print-directory ARCH=$$a; done
+
+size: all-arches
+	@scripts/size-report $(ARCHES)
+
+demo: $(B)/cihelper
+	scripts/demo $(B)/cihelper $(QEMU)
+
+# libFuzzer + ASan/UBSan on the host (glibc, so _FORTIFY_SOURCE applies too).
+FUZZ_SECONDS ?= 30
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SRCS := helper/buf.c helper/error.c helper/flags.c helper/log.c helper/redact.c
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -D_FORTIFY_SOURCE=2 $(WARN) \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRCS)
+	@mkdir -p $(@D)
+	@echo "  FUZZCC  $@"
+	$(Q)clang $(FUZZ_CFLAGS) -o $@ $^
+fuzz: $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
+	scripts/install-test-deps
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build/fuzz/corpus/$$t; \
+	  echo "== fuzz $$t ($(FUZZ_SECONDS)s)"; \
+	  if ! build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build/fuzz/$$t- \
+	      build/fuzz/corpus/$$t tests/fuzz/corpus/$$t >build/fuzz/$$t.log 2>&1; then \
+	    tail -n 40 build/fuzz/$$t.log; echo "fuzz $$t: FAILED (input saved as build/fuzz/$$t-*)"; exit 1; \
+	  fi; tail -n 1 build/fuzz/$$t.log; \
+	done
+
+check:
+	scripts/check-src
+
+clean:
+	rm -rf build
+
+-include $(wildcard $(B)/obj/*/*.d $(B)/obj/*/*/*.d)

@@ -1,0 +1,60 @@
+# Sourced by every integration test. The test runs in its own scratch directory.
+# cih ARGS...          run the binary under test (through qemu for foreign arches)
+# run ARGS...          cih with stdout in out.txt, stderr in err.txt, status in $STATUS
+# run_as NAME ARGS...  the same, with argv[0] = NAME (a symlink to the binary)
+set -u
+# Only what a test sets may steer the binary.
+unset SSL_CERT_FILE SSL_CERT_DIR GIT_SSL_CAINFO GIT_SSL_NO_VERIFY LOG_LEVEL LOG_FORMAT RUNNER_DEBUG
+for v in $(env | sed -n 's/^\(CI_[A-Za-z0-9_]*\|[A-Za-z0-9_]*_TCP_\(PORT\|ADDR\)\)=.*/\1/p'); do unset "$v"; done
+STATUS=0
+PIDS=()
+trap 'for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null; done; true' EXIT
+
+cih() { $CIH_EXEC "$CIH_BIN" "$@"; }
+run() { cih "$@" >out.txt 2>err.txt; STATUS=$?; }
+run_as() {
+  local name=$1; shift
+  ln -sf "$CIH_BIN" "./$name"
+  $CIH_EXEC "./$name" "$@" >out.txt 2>err.txt; STATUS=$?
+}
+
+fail() {
+  echo "FAIL: $*"
+  echo "--- exit status: $STATUS"
+  echo "--- stdout:"; cat out.txt 2>/dev/null
+  echo "--- stderr:"; cat err.txt 2>/dev/null
+  exit 1
+}
+expect_status() { [ "$STATUS" = "$1" ] || fail "exit status $STATUS, want $1"; }
+expect_out() { grep -qF -- "$1" out.txt || fail "stdout lacks: $1"; }
+expect_err() { grep -qF -- "$1" err.txt || fail "stderr lacks: $1"; }
+expect_no_out() { ! grep -qF -- "$1" out.txt || fail "stdout has: $1"; }
+expect_no_err() { ! grep -qF -- "$1" err.txt || fail "stderr has: $1"; }
+expect_out_eq() { printf '%s\n' "$1" | diff -u - out.txt >diff.txt || fail "stdout differs: $(cat diff.txt)"; }
+expect_err_eq() { printf '%s\n' "$1" | diff -u - err.txt >diff.txt || fail "stderr differs: $(cat diff.txt)"; }
+# The runner log format without colour codes, for readable comparisons.
+plain_err() { sed 's/\x1b\[[0-9;]*m//g' err.txt; }
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+# listen PORT [DELAY]: accept TCP connections on 127.0.0.1:PORT after DELAY seconds.
+listen() {
+  python3 - "$1" "${2:-0}" <<'PY' &
+import socket, sys, time
+time.sleep(float(sys.argv[2]))
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(16)
+while True:
+    c, _ = s.accept(); c.close()
+PY
+  PIDS+=($!)
+}
+# wait_port PORT: until something accepts on 127.0.0.1:PORT (10 s at most).
+wait_port() {
+  for _ in $(seq 100); do
+    python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', $1), 0.2)" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  fail "nothing listens on port $1"
+}
