@@ -34,10 +34,10 @@ WARN := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wvla -Wno-unused-parameter
 # _FORTIFY_SOURCE needs libc support that musl does not ship; the host sanitizer
 # builds (make fuzz) use it.
 CFLAGS := -std=c11 -D_GNU_SOURCE -O2 $(WARN) -fstack-protector-strong \
-	-ffunction-sections -fdata-sections -MMD -MP -I$(DEPS_INC)
+	-ffunction-sections -fdata-sections -MMD -MP -isystem $(DEPS_INC)
 LDFLAGS := -static -Wl,--gc-sections -L$(DEPS_LIB)
 
-LIB_SRCS := $(filter-out helper/main.c,$(wildcard helper/*.c)) $(wildcard certs/*.c) $(wildcard net/*.c)
+LIB_SRCS := $(filter-out helper/main.c,$(wildcard helper/*.c)) $(wildcard certs/*.c net/*.c git/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/gen/ca_bundle.o
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/gen/unit_index.o

@@ -42,7 +42,8 @@ bool certs_tls_insecure(const struct certs_tls *t);
 void certs_tls_describe(const struct certs_tls *t, struct buf *out);
 
 /* Sets the error for a failed handshake: Go-like texts such as
- * "x509: certificate signed by unknown authority". Returns CIH_ETLS. */
+ * "x509: certificate signed by unknown authority". Returns CIH_ECERT when the
+ * certificate failed verification, CIH_ETLS for any other failure. */
 int certs_handshake_error(int mbedtls_rc, uint32_t verify_flags, const char *host);
 
 /* Number of roots compiled into the binary. */

@@ -164,18 +164,18 @@ int certs_handshake_error(int rc, uint32_t flags, const char *host)
 
 	if (rc == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED && flags) {
 		if (flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED)
-			return err_set(CIH_ETLS, "tls: x509: certificate signed by unknown authority (host %s)", host);
+			return err_set(CIH_ECERT, "tls: x509: certificate signed by unknown authority (host %s)", host);
 		if (flags & MBEDTLS_X509_BADCERT_EXPIRED)
-			return err_set(CIH_ETLS, "tls: x509: certificate has expired (host %s)", host);
+			return err_set(CIH_ECERT, "tls: x509: certificate has expired (host %s)", host);
 		if (flags & MBEDTLS_X509_BADCERT_FUTURE)
-			return err_set(CIH_ETLS, "tls: x509: certificate is not yet valid (host %s)", host);
+			return err_set(CIH_ECERT, "tls: x509: certificate is not yet valid (host %s)", host);
 		if (flags & MBEDTLS_X509_BADCERT_CN_MISMATCH)
-			return err_set(CIH_ETLS, "tls: x509: certificate is not valid for host %s", host);
+			return err_set(CIH_ECERT, "tls: x509: certificate is not valid for host %s", host);
 		if (flags & MBEDTLS_X509_BADCERT_REVOKED)
-			return err_set(CIH_ETLS, "tls: x509: certificate has been revoked (host %s)", host);
+			return err_set(CIH_ECERT, "tls: x509: certificate has been revoked (host %s)", host);
 		mbedtls_x509_crt_verify_info(why, sizeof(why), "", flags);
 		why[strcspn(why, "\n")] = '\0';
-		return err_set(CIH_ETLS, "tls: x509: %s (host %s)", why, host);
+		return err_set(CIH_ECERT, "tls: x509: %s (host %s)", why, host);
 	}
 	mbedtls_strerror(rc, why, sizeof(why));
 	return err_set(CIH_ETLS, "tls: handshake with %s failed: %s", host, why);

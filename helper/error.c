@@ -88,7 +88,7 @@ const char *err_code_name(int code)
 		"ok", "error", "out of memory", "system error", "usage error",
 		"not found", "already exists", "unsafe", "too big", "corrupt input",
 		"network error", "TLS error", "HTTP error", "authentication error",
-		"git error", "aborted", "timeout",
+		"git error", "aborted", "timeout", "certificate error",
 	};
 	size_t i = (size_t)(code < 0 ? -code : code);
 	return i < sizeof(names) / sizeof(names[0]) ? names[i] : "unknown error";

@@ -23,6 +23,7 @@ enum {
 	CIH_EGIT = -14,
 	CIH_EABORT = -15,
 	CIH_ETIMEOUT = -16,
+	CIH_ECERT = -17,    /* the server certificate failed verification */
 };
 
 #define ERR_MSG_MAX 1024

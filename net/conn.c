@@ -19,6 +19,7 @@
 
 struct conn {
 	int fd;
+	struct conn_transport over; /* used instead of fd when over.read is set */
 	int last_errno; /* what the BIO saw, for the error text */
 	char host[256];
 	mbedtls_ssl_context ssl;
@@ -28,8 +29,13 @@ struct conn {
 static int bio_send(void *ctx, const unsigned char *p, size_t len)
 {
 	struct conn *c = ctx;
-	ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL);
+	ssize_t n;
 
+	if (c->over.write) {
+		n = c->over.write(c->over.ctx, p, len);
+		return n >= 0 ? (int)n : MBEDTLS_ERR_NET_SEND_FAILED;
+	}
+	n = send(c->fd, p, len, MSG_NOSIGNAL);
 	if (n >= 0)
 		return (int)n;
 	c->last_errno = errno;
@@ -39,8 +45,13 @@ static int bio_send(void *ctx, const unsigned char *p, size_t len)
 static int bio_recv(void *ctx, unsigned char *p, size_t len)
 {
 	struct conn *c = ctx;
-	ssize_t n = recv(c->fd, p, len, 0);
+	ssize_t n;
 
+	if (c->over.read) {
+		n = c->over.read(c->over.ctx, p, len);
+		return n >= 0 ? (int)n : MBEDTLS_ERR_NET_RECV_FAILED;
+	}
+	n = recv(c->fd, p, len, 0);
 	if (n >= 0)
 		return (int)n;
 	c->last_errno = errno;
@@ -113,6 +124,26 @@ fail:
 	return rc;
 }
 
+int conn_open_over(struct conn **out, const char *host, const struct conn_transport *t,
+		   const struct certs_tls *tls)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+	int rc;
+
+	*out = NULL;
+	if (!c)
+		return err_set(CIH_ENOMEM, "out of memory");
+	c->fd = -1;
+	c->over = *t;
+	snprintf(c->host, sizeof(c->host), "%s", host);
+	if ((rc = tls_handshake(c, tls)) < 0) {
+		conn_close(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
 ssize_t conn_read(struct conn *c, void *data, size_t len)
 {
 	int rc;
@@ -175,12 +206,23 @@ void conn_describe(struct conn *c, struct buf *out)
 	}
 }
 
+int conn_peer_cert(struct conn *c, const unsigned char **der, size_t *len)
+{
+	const mbedtls_x509_crt *peer = c->tls ? mbedtls_ssl_get_peer_cert(&c->ssl) : NULL;
+
+	if (!peer)
+		return err_set(CIH_ENOTFOUND, "no server certificate for %s", c->host);
+	*der = peer->raw.p;
+	*len = peer->raw.len;
+	return 0;
+}
+
 void conn_close(struct conn *c)
 {
 	if (!c)
 		return;
 	if (c->tls) {
-		if (c->fd >= 0)
+		if (c->fd >= 0 || c->over.write)
 			mbedtls_ssl_close_notify(&c->ssl);
 		mbedtls_ssl_free(&c->ssl);
 	}

@@ -17,11 +17,24 @@ struct conn_opts {
 };
 
 int conn_open(struct conn **out, const char *host, const char *port, const struct conn_opts *o);
+
+/* Another byte stream to run TLS over (a proxy tunnel): return bytes moved, or -1. */
+struct conn_transport {
+	void *ctx;
+	ssize_t (*read)(void *ctx, void *data, size_t len);
+	ssize_t (*write)(void *ctx, const void *data, size_t len);
+};
+
+/* TLS to host over an already connected transport, which stays the caller's. */
+int conn_open_over(struct conn **out, const char *host, const struct conn_transport *t,
+		   const struct certs_tls *tls);
 /* Reads up to len bytes; 0 at end of stream. */
 ssize_t conn_read(struct conn *c, void *data, size_t len);
 int conn_write_all(struct conn *c, const void *data, size_t len);
 /* "TLSv1.3 TLS1-3-AES-256-GCM-SHA384" and the peer certificate's subject, issuer, expiry. */
 void conn_describe(struct conn *c, struct buf *out);
+/* The server certificate (DER) of a TLS connection; 0 if there is none. */
+int conn_peer_cert(struct conn *c, const unsigned char **der, size_t *len);
 void conn_close(struct conn *c);
 
 #endif

@@ -36,6 +36,12 @@ void unit_fail(const char *file, int line, const char *fmt, ...)
 	longjmp(jump, 1);
 }
 
+void unit_skip(const char *why)
+{
+	snprintf(failure, sizeof(failure), "%s", why);
+	longjmp(jump, 2);
+}
+
 void unit_write_file(const char *path, const char *content)
 {
 	FILE *f = fopen(path, "w");
@@ -82,7 +88,8 @@ int main(int argc, char **argv)
 	const char *filter = argc > 1 ? argv[1] : NULL;
 	char top[4096], dir[4200];
 	const char *tmp = getenv("TMPDIR");
-	size_t passed = 0, failed = 0;
+	size_t passed = 0, failed = 0, skipped = 0;
+	int how;
 
 	if (!getcwd(top, sizeof(top)))
 		return 2;
@@ -97,10 +104,13 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		reset_state();
-		if (setjmp(jump) == 0) {
+		if ((how = setjmp(jump)) == 0) {
 			t->fn();
 			printf("ok   %s\n", t->name);
 			passed++;
+		} else if (how == 2) {
+			printf("skip %s: %s\n", t->name, failure);
+			skipped++;
 		} else {
 			printf("FAIL %s\n     %s\n", t->name, failure);
 			failed++;
@@ -116,6 +126,9 @@ int main(int argc, char **argv)
 				fprintf(stderr, "cannot remove %s\n", dir);
 		}
 	}
-	printf("%zu passed, %zu failed\n", passed, failed);
+	if (skipped)
+		printf("%zu passed, %zu failed, %zu skipped\n", passed, failed, skipped);
+	else
+		printf("%zu passed, %zu failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
