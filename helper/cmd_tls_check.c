@@ -12,34 +12,36 @@
 #include "log.h"
 
 /* Splits "https://host:port/x", "host:port", "[v6]:port" or "host" in place. */
-static int parse_target(char *s, const char **host, const char **port)
+static int parse_target(char *s, const char **host_out, const char **port)
 {
-	char *p;
+	char *p, *end;
 
 	if ((p = strstr(s, "://"))) {
-		if (strncmp(s, "https://", 8))
-			return err_set(CIH_EUSAGE, "only https:// URLs can be checked: '%s'", s);
+		if (strncmp(s, "https://", 8)) {
+			*p = '\0'; /* name the scheme only: the rest may hold credentials */
+			return err_set(CIH_EUSAGE, "only https:// URLs can be checked, not %s://", s);
+		}
 		s = p + 3;
 	}
 	s[strcspn(s, "/?#")] = '\0';
 	if ((p = strrchr(s, '@')))
-		s = p + 1; /* never echo user info */
+		s = p + 1; /* user info is dropped before anything is printed */
 	*port = "443";
 	if (*s == '[') {
-		if (!(p = strchr(s, ']')))
+		if (!(end = strchr(s, ']')))
 			return err_set(CIH_EUSAGE, "bad address '%s'", s);
-		*p++ = '\0';
-		*host = s + 1;
-		if (*p == ':')
-			*port = p + 1;
+		*end++ = '\0';
+		*host_out = s + 1;
+		if (*end == ':')
+			*port = end + 1;
 	} else {
-		*host = s;
+		*host_out = s;
 		if ((p = strchr(s, ':'))) {
 			*p = '\0';
 			*port = p + 1;
 		}
 	}
-	if (!**host || !**port)
+	if (!**host_out || !**port)
 		return err_set(CIH_EUSAGE, "bad address '%s'", s);
 	return 0;
 }
@@ -94,6 +96,10 @@ int cmd_tls_check(int argc, char **argv)
 		return 1;
 	}
 	rc = 1;
+	if (timeout < 1000000) {
+		log_fatal("--timeout must be at least 1ms, not %lldns", (long long)timeout);
+		goto out;
+	}
 	if (parse_target(argv[0], &copts.host, &port) < 0) {
 		app_fatal_error(NULL);
 		goto out;
@@ -111,7 +117,9 @@ int cmd_tls_check(int argc, char **argv)
 	fflush(stdout);
 	buf_clear(&out);
 	if (conn_open(&c, copts.host, port,
-		      &(struct conn_opts){ timeout / 1000000, timeout / 1000000, tls }) < 0) {
+		      &(struct conn_opts){ .connect_timeout_ms = timeout / 1000000,
+					   .io_timeout_ms = timeout / 1000000,
+					   .tls = tls }) < 0) {
 		app_fatal_error(NULL);
 		goto out;
 	}

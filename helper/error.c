@@ -6,21 +6,32 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "buf.h"
 #include "redact.h"
 
 static _Thread_local struct err_info last;
+static _Thread_local int formatting; /* buf's out-of-memory error re-enters set_v */
 
-__attribute__((format(printf, 3, 0))) static int set_v(int code, int errnum, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static int set_v(int code, int errnum, const char *fmt,
+							 va_list ap)
 {
-	int n = vsnprintf(last.msg, sizeof(last.msg), fmt, ap);
-	if (n < 0)
-		n = 0;
-	if (errnum && (size_t)n + 2 < sizeof(last.msg)) {
-		/* lower-case like Go's syscall texts: "no such file or directory" */
-		snprintf(last.msg + n, sizeof(last.msg) - (size_t)n, ": %s", strerror(errnum));
-		last.msg[n + 2] = (char)tolower((unsigned char)last.msg[n + 2]);
+	struct buf b = BUF_INIT;
+
+	if (formatting) {
+		vsnprintf(last.msg, sizeof(last.msg), fmt, ap);
+		last.code = code;
+		return code;
 	}
-	redact_in_place(last.msg, sizeof(last.msg));
+	formatting = 1;
+	buf_vprintf(&b, fmt, ap);
+	if (errnum) {
+		/* lower-case like Go's syscall texts: "no such file or directory" */
+		const char *why = strerror(errnum);
+		buf_printf(&b, ": %c%s", tolower((unsigned char)why[0]), why[0] ? why + 1 : "");
+	}
+	redact_copy(last.msg, sizeof(last.msg), buf_cstr(&b));
+	buf_dispose(&b);
+	formatting = 0;
 	last.code = code;
 	last.http_status = 0;
 	return code;
@@ -56,17 +67,15 @@ int err_errno(int code, int errnum, const char *fmt, ...)
 
 int err_prefix(const char *fmt, ...)
 {
-	char old[ERR_MSG_MAX];
+	struct buf b = BUF_INIT;
 	va_list ap;
-	int n;
 
-	memcpy(old, last.msg, sizeof(old));
 	va_start(ap, fmt);
-	n = vsnprintf(last.msg, sizeof(last.msg), fmt, ap);
+	buf_vprintf(&b, fmt, ap);
 	va_end(ap);
-	if (n >= 0 && (size_t)n < sizeof(last.msg))
-		snprintf(last.msg + n, sizeof(last.msg) - (size_t)n, ": %s", old);
-	redact_in_place(last.msg, sizeof(last.msg));
+	buf_printf(&b, ": %s", last.msg);
+	redact_copy(last.msg, sizeof(last.msg), buf_cstr(&b));
+	buf_dispose(&b);
 	return last.code;
 }
 

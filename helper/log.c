@@ -107,6 +107,10 @@ static void put_go_quoted(struct buf *b, const char *s)
 		case '\n': buf_puts(b, "\\n"); break;
 		case '\r': buf_puts(b, "\\r"); break;
 		case '\t': buf_puts(b, "\\t"); break;
+		case '\a': buf_puts(b, "\\a"); break;
+		case '\b': buf_puts(b, "\\b"); break;
+		case '\f': buf_puts(b, "\\f"); break;
+		case '\v': buf_puts(b, "\\v"); break;
 		default:
 			if (c < 0x20 || c == 0x7f)
 				buf_printf(b, "\\x%02x", c);
@@ -130,10 +134,16 @@ static void put_json_string(struct buf *b, const char *s)
 		case '\r': buf_puts(b, "\\r"); break;
 		case '\t': buf_puts(b, "\\t"); break;
 		default:
-			if (c < 0x20 || c == '<' || c == '>' || c == '&')
+			if (c < 0x20 || c == '<' || c == '>' || c == '&') {
 				buf_printf(b, "\\u%04x", c);
-			else
+			} else if (c == 0xe2 && (unsigned char)s[1] == 0x80 &&
+				   ((unsigned char)s[2] == 0xa8 || (unsigned char)s[2] == 0xa9)) {
+				/* U+2028/U+2029 break JavaScript parsers; Go escapes them */
+				buf_printf(b, "\\u%04x", 0x2000 | (unsigned char)s[2]);
+				s += 2;
+			} else {
 				buf_putc(b, (char)c);
+			}
 		}
 	}
 	buf_putc(b, '"');
@@ -152,9 +162,14 @@ static void format_runner(struct buf *b, enum log_level level, const char *msg,
 	static const char *const prefixes[] = { "", "", "", "WARNING: ",
 						"ERROR: ", "FATAL: ", "PANIC: " };
 	const char *color = colors[level], *reset = "\033[0;m";
+	size_t runes = 0;
 
-	buf_printf(b, "%s%s", color, prefixes[level]);
-	buf_pad(b, msg, 50 - strlen(prefixes[level]));
+	/* Go's %-*s pads to a width in runes, not bytes */
+	for (const char *p = msg; *p; p++)
+		runes += ((unsigned char)*p & 0xc0) != 0x80;
+	buf_printf(b, "%s%s%s", color, prefixes[level], msg);
+	for (size_t w = 50 - strlen(prefixes[level]); runes < w; runes++)
+		buf_putc(b, ' ');
 	buf_printf(b, "%s ", reset);
 	for (size_t i = 0; i < n; i++)
 		buf_printf(b, " %s%s%s=%s", color, f[i].key, reset, f[i].value);
@@ -169,11 +184,14 @@ static void format_text(struct buf *b, enum log_level level, const char *msg,
 	buf_puts(b, "time=");
 	put_go_quoted(b, buf_cstr(&t));
 	buf_dispose(&t);
-	buf_printf(b, " level=%s msg=", level_names[level]);
-	if (needs_quoting(msg))
-		put_go_quoted(b, msg);
-	else
-		buf_puts(b, msg);
+	buf_printf(b, " level=%s", level_names[level]);
+	if (*msg) { /* logrus leaves msg out when it is empty */
+		buf_puts(b, " msg=");
+		if (needs_quoting(msg))
+			put_go_quoted(b, msg);
+		else
+			buf_puts(b, msg);
+	}
 	for (size_t i = 0; i < n; i++) {
 		buf_printf(b, " %s=", f[i].key);
 		if (needs_quoting(f[i].value))
@@ -248,8 +266,8 @@ void log_write(enum log_level level, const struct log_field *fields, size_t nfie
 	else
 		format_runner(&line, level, buf_cstr(&msg), sorted, nfields);
 	buf_putc(&line, '\n');
-	redact_buf(&line);
-	if (!line.failed)
+	/* a line that could not be masked is dropped, never written as it was */
+	if (redact_buf(&line) == 0 && !line.failed && !msg.failed)
 		write_all(out_fd, line.ptr, line.len);
 	buf_dispose(&line);
 	buf_dispose(&msg);

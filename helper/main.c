@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "redact.h"
 
 struct applet {
 	const char *name;
@@ -46,6 +47,7 @@ int main(int argc, char **argv)
 
 	ensure_std_fds();
 	signal(SIGPIPE, SIG_IGN);
+	redact_add_job_secrets(); /* before anything can log or fail */
 	if (argc < 1 || !argv[0])
 		return 127;
 	base = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];

@@ -1,5 +1,6 @@
 #include "redact.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,40 +29,19 @@ int redact_add_secret(const char *secret)
 	return 0;
 }
 
+void redact_add_job_secrets(void)
+{
+	static const char *const names[] = { "CI_JOB_TOKEN", "CI_BUILD_TOKEN", "CI_REGISTRY_PASSWORD",
+					     "CI_DEPENDENCY_PROXY_PASSWORD" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		redact_add_secret(getenv(names[i]));
+}
+
 void redact_clear(void)
 {
 	while (nsecrets)
 		free(secrets[--nsecrets]);
-}
-
-static void mask_one(char *buf, size_t cap, const char *secret)
-{
-	size_t slen = strlen(secret), mlen = strlen(REDACT_MASK);
-	char *p = buf;
-
-	while ((p = strstr(p, secret))) {
-		size_t tail = strlen(p + slen);
-		size_t used = (size_t)(p - buf);
-
-		if (used + mlen + 1 > cap) { /* no room for the mask: cut the secret off */
-			*p = '\0';
-			return;
-		}
-		if (used + mlen + tail + 1 > cap)
-			tail = cap - used - mlen - 1; /* mask is never longer than cap allows */
-		memmove(p + mlen, p + slen, tail);
-		memcpy(p, REDACT_MASK, mlen);
-		p[mlen + tail] = '\0';
-		p += mlen;
-	}
-}
-
-void redact_in_place(char *buf, size_t cap)
-{
-	if (cap < sizeof(REDACT_MASK))
-		return;
-	for (size_t i = 0; i < nsecrets; i++)
-		mask_one(buf, cap, secrets[i]);
 }
 
 int redact_buf(struct buf *b)
@@ -90,4 +70,39 @@ int redact_buf(struct buf *b)
 fail:
 	buf_dispose(&out);
 	return rc;
+}
+
+/* Cuts a tail of s[0..len) that is a proper prefix of some secret. */
+static size_t cut_secret_start(const char *s, size_t len)
+{
+	for (size_t i = 0; i < nsecrets; i++) {
+		size_t slen = strlen(secrets[i]);
+		for (size_t k = slen - 1 < len ? slen - 1 : len; k > 0; k--) {
+			if (!memcmp(s + len - k, secrets[i], k)) {
+				len -= k;
+				break;
+			}
+		}
+	}
+	return len;
+}
+
+void redact_copy(char *dst, size_t cap, const char *src)
+{
+	struct buf b = BUF_INIT;
+	size_t len;
+
+	if (!cap)
+		return;
+	if (buf_puts(&b, src) < 0 || redact_buf(&b) < 0) {
+		snprintf(dst, cap, "(message withheld: out of memory while masking secrets)");
+		buf_dispose(&b);
+		return;
+	}
+	len = b.len;
+	if (len >= cap)
+		len = cut_secret_start(b.ptr, cap - 1);
+	memcpy(dst, b.ptr, len);
+	dst[len] = '\0';
+	buf_dispose(&b);
 }

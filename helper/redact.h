@@ -1,5 +1,5 @@
-/* Secrets registry: every log line and error message passes through
- * redact_in_place(), so a registered token never reaches output. */
+/* Secrets registry: every log line and error message is masked through here, so
+ * a registered token never reaches output, whole or in part. */
 #ifndef CIH_REDACT_H
 #define CIH_REDACT_H
 
@@ -7,15 +7,18 @@
 
 #define REDACT_MASK "[MASKED]"
 
+struct buf;
+
 /* Registers a secret (copied). Values shorter than 4 bytes are ignored: masking
  * them would garble ordinary text without protecting anything. */
 int redact_add_secret(const char *secret);
+/* Registers the secrets a job hands the helper: CI_JOB_TOKEN and friends. */
+void redact_add_job_secrets(void);
 void redact_clear(void);
-/* Replaces every registered secret in buf (NUL-terminated, capacity cap). */
-void redact_in_place(char *buf, size_t cap);
-
-struct buf;
-/* Same for a growable buffer, which may grow. */
+/* Masks every secret in b (which may grow). */
 int redact_buf(struct buf *b);
+/* Copies src masked into dst (capacity cap). When the copy must be cut, a tail
+ * that starts a secret is cut too, so no fragment of one survives. */
+void redact_copy(char *dst, size_t cap, const char *src);
 
 #endif

@@ -28,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t pos = 0; pos <= size; pos += strlen(copy + pos) + 1)
 		argv[argc++] = copy + pos;
 	char **av = argv;
-	flags_parse(tbl, 5, (size && data[0] & 1) ? FLAGS_APP : FLAGS_COMMAND, &argc, &av);
+	flags_parse(tbl, 5, (size && data[0] & 1) ? FLAGS_APP : FLAGS_COMMAND, &argc, &av, NULL);
 	flags_list_dispose(&l);
 out:
 	free(copy);

@@ -21,6 +21,20 @@ TEST(log_runner_format_pads_colours_and_sorts_fields)
 		  "\033[31;1mERROR: broken                                     \033[0;m \n");
 }
 
+TEST(log_runner_pads_by_characters_and_text_omits_empty_msg)
+{
+	unit_log_capture();
+	log_info("h\xc3\xa9"); /* "hé": 2 characters, 3 bytes */
+	CHECK_STR(unit_log_output(), "h\xc3\xa9                                                \033[0;m \n");
+	unit_log_capture();
+	log_set_format(LOG_FMT_TEXT);
+	log_info("%s", "");
+	CHECK(strstr(unit_log_output(), " level=info\n"));
+	unit_log_capture();
+	log_info("bell\a");
+	CHECK(strstr(unit_log_output(), " msg=\"bell\\a\"\n"));
+}
+
 TEST(log_level_filters)
 {
 	unit_log_capture();
@@ -95,20 +109,50 @@ TEST(log_masks_registered_secrets_everywhere)
 	CHECK_STR(err_last()->msg, "401 for token [MASKED]");
 }
 
-TEST(redact_in_place_respects_capacity)
+TEST(redact_copy_masks_then_cuts_without_leaving_a_fragment)
 {
-	char small[16] = "ab-abcd-xyz";
+	char small[16];
 
-	CHECK_OK(redact_add_secret("abcd"));
-	redact_in_place(small, sizeof(small));
+	CHECK_OK(redact_add_secret("abcdefgh"));
+	redact_copy(small, sizeof(small), "ab-abcdefgh-xyz");
 	CHECK_STR(small, "ab-[MASKED]-xyz");
-	strcpy(small, "0123456789abcd");
-	redact_in_place(small, 12); /* no room for the mask: the secret is cut off */
-	CHECK(!strstr(small, "abcd"));
+	redact_copy(small, 12, "0123456abcdefgh"); /* cut inside the secret */
+	CHECK_STR(small, "0123456[MAS");
+	redact_copy(small, 10, "012345abcdefgh"); /* the mask is cut: what is left is harmless */
+	CHECK_STR(small, "012345[MA");
+	CHECK_OK(redact_add_secret("zz-token-99"));
+	redact_copy(small, 12, "01234567zz-tok"); /* a partial secret in the source */
+	CHECK_STR(small, "01234567");
 	CHECK(redact_add_secret("abc") == 0); /* too short to mask, ignored */
-	strcpy(small, "abc");
-	redact_in_place(small, sizeof(small));
+	redact_copy(small, sizeof(small), "abc");
 	CHECK_STR(small, "abc");
+}
+
+TEST(error_message_cut_at_its_limit_leaks_no_part_of_a_secret)
+{
+	char pad[ERR_MSG_MAX];
+	const char *secret = "glcbt-0123456789abcdefghij";
+
+	CHECK_OK(redact_add_secret(secret));
+	for (size_t cut = 1; cut < strlen(secret); cut++) {
+		memset(pad, 'x', sizeof(pad));
+		pad[ERR_MSG_MAX - 1 - cut] = '\0'; /* the secret straddles the last byte */
+		err_set(CIH_ERR, "%s%s tail", pad, secret);
+		CHECK(strlen(err_last()->msg) <= ERR_MSG_MAX - 1);
+		CHECK(!strstr(err_last()->msg, "glcbt"));
+		CHECK(!strstr(err_last()->msg, "glcb"));
+	}
+}
+
+TEST(job_secrets_come_from_the_environment)
+{
+	setenv("CI_JOB_TOKEN", "glcbt-jobtoken-42", 1);
+	setenv("CI_REGISTRY_PASSWORD", "registry-pass", 1);
+	redact_add_job_secrets();
+	unsetenv("CI_JOB_TOKEN");
+	unsetenv("CI_REGISTRY_PASSWORD");
+	err_set(CIH_EAUTH, "clone https://gitlab-ci-token:glcbt-jobtoken-42@h/x failed; registry-pass");
+	CHECK_STR(err_last()->msg, "clone https://gitlab-ci-token:[MASKED]@h/x failed; [MASKED]");
 }
 
 TEST(buf_printf_grows_and_pads)
