@@ -24,6 +24,7 @@ static const struct command commands[] = {
 
 static const char *app_name = "gitlab-runner-helper";
 static const struct command *current;
+static bool help_only; /* `help <command>`: show the command's help, parse nothing */
 
 static void write_out(const struct buf *b)
 {
@@ -88,7 +89,8 @@ bool app_command_flags(const struct flag *flags, size_t n, int *argc, char ***ar
 		memcpy(all, flags, n * sizeof(*flags));
 	all[n] = help_flag;
 	all[n].dest = &help;
-	rc = flags_parse(all, n + 1, FLAGS_COMMAND, argc, argv);
+	rc = help_only ? 0 : flags_parse(all, n + 1, FLAGS_COMMAND, argc, argv, NULL);
+	help = help || help_only;
 	if (rc < 0 || help) {
 		if (rc < 0)
 			buf_printf(&out, "Incorrect Usage: %s\n\n", err_last()->msg);
@@ -117,15 +119,16 @@ static int show_help_for(const char *name, const struct flag *gflags, size_t ng)
 	const struct command *cmd = name ? find_command(name) : NULL;
 
 	if (name && !cmd && strcmp(name, "help") && strcmp(name, "h")) {
-		printf("No help topic for '%s'\n", name);
-		log_fatal("No help topic for '%s'", name);
-		return 3; /* urfave's cli.NewExitError code for an unknown help topic */
+		/* the runner's CommandNotFound handler answers unknown help topics too */
+		log_fatal("Command %s not found", name);
+		return 1;
 	}
 	if (cmd) {
-		/* the command knows its flags: let it print its own help */
-		char *args[] = { (char *)cmd->name, "--help", NULL };
+		/* the command knows its flags: it prints its help without parsing anything */
+		char *args[] = { (char *)cmd->name, NULL };
 		current = cmd;
-		return cmd->entry(2, args);
+		help_only = true;
+		return cmd->entry(1, args);
 	} else {
 		app_help(&out, gflags, ng);
 	}
@@ -155,18 +158,26 @@ int app_main(int argc, char **argv)
 	const struct command *cmd;
 	struct buf out = BUF_INIT;
 	const char *slash = strrchr(argv[0], '/');
+	enum flags_stage stage;
 
 	app_name = slash ? slash + 1 : argv[0];
 	argc--, argv++;
-	if (flags_parse(gflags, ng, FLAGS_APP, &argc, &argv) < 0) {
-		buf_printf(&out, "Incorrect Usage. %s\n\n", err_last()->msg);
-		app_help(&out, gflags, ng);
-		write_out(&out);
-		buf_dispose(&out);
+	if (flags_parse(gflags, ng, FLAGS_APP, &argc, &argv, &stage) < 0) {
+		/* urfave's App.Run: an env error is only returned (logged fatal), a
+		 * two-forms error prints bare, a parse error as "Incorrect Usage." */
+		if (stage != FLAGS_STAGE_ENV) {
+			if (stage == FLAGS_STAGE_ARGS)
+				buf_printf(&out, "Incorrect Usage. %s\n\n", err_last()->msg);
+			else
+				buf_printf(&out, "%s\n", err_last()->msg);
+			app_help(&out, gflags, ng);
+			write_out(&out);
+			buf_dispose(&out);
+		}
 		log_fatal("%s", err_last()->msg);
 		return 1;
 	}
-	if (help || (argc == 0 && !version))
+	if (help)
 		return show_help_for(NULL, gflags, ng);
 	if (version) {
 		version_block(&out);
@@ -188,6 +199,8 @@ int app_main(int argc, char **argv)
 		log_set_format(format);
 	}
 
+	if (argc == 0)
+		return show_help_for(NULL, gflags, ng);
 	if (!strcmp(argv[0], "help") || !strcmp(argv[0], "h"))
 		return show_help_for(argc > 1 ? argv[1] : NULL, gflags, ng);
 	if (!(cmd = find_command(argv[0]))) {

@@ -198,11 +198,12 @@ static bool arg_is_known_flag(const struct flag *tbl, size_t n, const char *arg)
 	return lookup(tbl, n, arg, strcspn(arg, "="), &which) != NULL;
 }
 
-/* urfave v1 reorderArgs: known flags (and a following non-dash value) first. */
+/* urfave v1.22.17 reorderArgs: known flags, each with the argument after it when
+ * that is not itself a known flag, move ahead; "--" leads what remains. */
 static int reorder(const struct flag *tbl, size_t n, int argc, char **argv)
 {
 	char **front = malloc(((size_t)argc + 1) * sizeof(*front));
-	char **rest = malloc(((size_t)argc + 1) * sizeof(*rest));
+	char **rest = malloc(((size_t)argc + 2) * sizeof(*rest));
 	size_t nf = 0, nr = 0;
 	bool maybe_value = false;
 
@@ -212,13 +213,16 @@ static int reorder(const struct flag *tbl, size_t n, int argc, char **argv)
 		return err_set(CIH_ENOMEM, "out of memory");
 	}
 	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--")) {
+		if (maybe_value && !arg_is_known_flag(tbl, n, argv[i])) {
+			maybe_value = false;
+			front[nf++] = argv[i];
+		} else if (!strcmp(argv[i], "--")) {
+			memmove(rest + 1, rest, nr * sizeof(*rest));
+			rest[0] = argv[i++];
+			nr++;
 			while (i < argc)
 				rest[nr++] = argv[i++];
 			break;
-		} else if (maybe_value && argv[i][0] != '-') {
-			maybe_value = false;
-			front[nf++] = argv[i];
 		} else if (arg_is_known_flag(tbl, n, argv[i])) {
 			front[nf++] = argv[i];
 			maybe_value = !strchr(argv[i], '=');
@@ -292,23 +296,36 @@ static int go_parse(const struct flag *tbl, size_t n, int *argc, char ***argv,
 	return 0;
 }
 
-int flags_parse(const struct flag *tbl, size_t n, enum flags_mode mode, int *argc, char ***argv)
+int flags_parse(const struct flag *tbl, size_t n, enum flags_mode mode, int *argc, char ***argv,
+		enum flags_stage *stage)
 {
 	const char **used = calloc(n ? n : 1, sizeof(*used));
+	enum flags_stage at = FLAGS_STAGE_ENV;
 	int rc = 0;
 
 	if (!used)
 		return err_set(CIH_ENOMEM, "out of memory");
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = apply_env(&tbl[i]);
-	if (rc == 0 && mode == FLAGS_COMMAND)
-		rc = reorder(tbl, n, *argc, *argv);
-	if (rc == 0)
-		rc = go_parse(tbl, n, argc, argv, used);
-	for (size_t i = 0; i < n && rc == 0; i++)
-		if (used[i] && !*used[i])
-			rc = err_set(CIH_EUSAGE, "Cannot use two forms of the same flag: %s %s",
-				     tbl[i].name, tbl[i].alias);
+	if (rc == 0) {
+		at = FLAGS_STAGE_ARGS;
+		if (mode == FLAGS_COMMAND)
+			rc = reorder(tbl, n, *argc, *argv);
+		if (rc == 0)
+			rc = go_parse(tbl, n, argc, argv, used);
+		/* the app checks for both forms even after a parse error, and reports it
+		 * first; a command stops at the parse error (urfave v1) */
+		for (size_t i = 0; i < n && (rc == 0 || mode == FLAGS_APP); i++) {
+			if (used[i] && !*used[i]) {
+				rc = err_set(CIH_EUSAGE, "Cannot use two forms of the same flag: %s %s",
+					     tbl[i].alias, tbl[i].name);
+				at = FLAGS_STAGE_FORMS;
+				break;
+			}
+		}
+	}
+	if (stage)
+		*stage = at;
 	free(used);
 	return rc;
 }

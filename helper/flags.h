@@ -43,10 +43,19 @@ enum flags_mode {
 	FLAGS_COMMAND, /* command flags: urfave's reordering of known flags */
 };
 
+/* Where flags_parse failed: urfave reports each stage differently at app level. */
+enum flags_stage {
+	FLAGS_STAGE_ENV,   /* an environment value did not convert */
+	FLAGS_STAGE_ARGS,  /* the command line did not parse */
+	FLAGS_STAGE_FORMS, /* both names of one flag were given */
+};
+
 /* Applies env values, then parses *argv (without the program/command name).
  * On success argc and argv hold the positional arguments. Errors are CIH_EUSAGE with
- * Go's wording, e.g. "flag provided but not defined: -x". */
-int flags_parse(const struct flag *tbl, size_t n, enum flags_mode mode, int *argc, char ***argv);
+ * Go's wording, e.g. "flag provided but not defined: -x"; *stage (may be NULL)
+ * says which step failed. */
+int flags_parse(const struct flag *tbl, size_t n, enum flags_mode mode, int *argc, char ***argv,
+		enum flags_stage *stage);
 void flags_list_dispose(struct flag_list *l);
 
 /* Go's time.ParseDuration. */

@@ -72,7 +72,7 @@ static int parse(struct cfg *c, enum flags_mode mode, int *argc, char ***argv)
 		{ "wait", NULL, FLAG_DURATION, &c->wait, "T_WAIT", "", 0, NULL },
 		{ "port", "p", FLAG_LIST, &c->ports, NULL, "", 0, NULL },
 	};
-	return flags_parse(tbl, 5, mode, argc, argv);
+	return flags_parse(tbl, 5, mode, argc, argv, NULL);
 }
 
 TEST(flags_known_flags_move_ahead_of_positionals)
@@ -181,10 +181,10 @@ TEST(flags_native_bool_env_empty_is_false)
 	int argc = 0;
 
 	setenv("T_DEBUG", "", 1);
-	CHECK_OK(flags_parse(tbl, 1, FLAGS_APP, &argc, &argv));
+	CHECK_OK(flags_parse(tbl, 1, FLAGS_APP, &argc, &argv, NULL));
 	CHECK(!debug);
 	setenv("T_DEBUG", "nah", 1);
-	CHECK_FAILS(flags_parse(tbl, 1, FLAGS_APP, &argc, &argv), CIH_EUSAGE);
+	CHECK_FAILS(flags_parse(tbl, 1, FLAGS_APP, &argc, &argv, NULL), CIH_EUSAGE);
 	unsetenv("T_DEBUG");
 	CHECK_STR(err_last()->msg, "could not parse nah as bool value for flag debug: strconv.ParseBool: parsing \"nah\": invalid syntax");
 }
@@ -202,7 +202,7 @@ TEST(flags_list_appends_and_two_forms_conflict)
 	flags_list_dispose(&c.ports);
 	argv = a2, argc = 4;
 	CHECK_FAILS(parse(&c, FLAGS_COMMAND, &argc, &argv), CIH_EUSAGE);
-	CHECK_STR(err_last()->msg, "Cannot use two forms of the same flag: port p");
+	CHECK_STR(err_last()->msg, "Cannot use two forms of the same flag: p port");
 	flags_list_dispose(&c.ports);
 }
 
@@ -229,4 +229,64 @@ TEST(flags_bad_syntax)
 
 	CHECK_FAILS(parse(&c, FLAGS_APP, &argc, &argv), CIH_EUSAGE);
 	CHECK_STR(err_last()->msg, "bad flag syntax: ---x");
+}
+
+TEST(flags_double_dash_after_positionals_is_dropped_like_urfave)
+{
+	char *args[] = { "a", "--", "b", "--name", NULL };
+	char **argv = args;
+	int argc = 4;
+	struct cfg c = { 0 };
+
+	CHECK_OK(parse(&c, FLAGS_COMMAND, &argc, &argv));
+	CHECK_INT(argc, 3);
+	CHECK_STR(argv[0], "a");
+	CHECK_STR(argv[1], "b");
+	CHECK_STR(argv[2], "--name"); /* after "--": an operand */
+	CHECK(c.name == NULL);
+}
+
+TEST(flags_dash_value_after_a_positional_follows_its_flag)
+{
+	char *args[] = { "pos", "--wait", "-1s", "--name", "--count", NULL };
+	char **argv = args;
+	int argc = 5;
+	struct cfg c = { 0 };
+
+	CHECK_OK(parse(&c, FLAGS_COMMAND, &argc, &argv));
+	CHECK_INT(c.wait, -1000000000);
+	CHECK_STR(c.name, "--count"); /* Go's flag takes the next argument as the value */
+	CHECK_INT(argc, 1);
+	CHECK_STR(argv[0], "pos");
+}
+
+TEST(flags_report_the_failing_stage)
+{
+	char *a1[] = { "--nope", NULL }, *a2[] = { "-p", "1", "--port", "2", "--nope", NULL };
+	char *a3[] = { NULL };
+	char **argv;
+	int argc;
+	struct cfg c = { 0 };
+	enum flags_stage st;
+	const struct flag tbl[] = {
+		{ "wait", NULL, FLAG_DURATION, &c.wait, "T_WAIT", "", 0, NULL },
+		{ "port", "p", FLAG_LIST, &c.ports, NULL, "", 0, NULL },
+	};
+
+	argv = a1, argc = 1;
+	CHECK_FAILS(flags_parse(tbl, 2, FLAGS_APP, &argc, &argv, &st), CIH_EUSAGE);
+	CHECK_INT(st, FLAGS_STAGE_ARGS);
+	argv = a2, argc = 5; /* app level: both forms win over the later parse error */
+	CHECK_FAILS(flags_parse(tbl, 2, FLAGS_APP, &argc, &argv, &st), CIH_EUSAGE);
+	CHECK_INT(st, FLAGS_STAGE_FORMS);
+	flags_list_dispose(&c.ports);
+	argv = a2, argc = 5; /* command level: the parse error comes first */
+	CHECK_FAILS(flags_parse(tbl, 2, FLAGS_COMMAND, &argc, &argv, &st), CIH_EUSAGE);
+	CHECK_INT(st, FLAGS_STAGE_ARGS);
+	flags_list_dispose(&c.ports);
+	setenv("T_WAIT", "soon", 1);
+	argv = a3, argc = 0;
+	CHECK_FAILS(flags_parse(tbl, 2, FLAGS_APP, &argc, &argv, &st), CIH_EUSAGE);
+	unsetenv("T_WAIT");
+	CHECK_INT(st, FLAGS_STAGE_ENV);
 }

@@ -40,3 +40,11 @@ t_unknown_flags_after_a_path_are_paths() {
   expect_status 0
   expect_out "cache-init - changed permissions for cache paths (internal)"
 }
+
+t_double_dash_separates_paths_like_urfave() {
+  mkdir a b; chmod 700 a b
+  run cache-init a -- b
+  expect_status 0
+  expect_no_err "chmod --"
+  [ "$(stat -c %a a b | tr '\n' ' ')" = "777 777 " ] || fail "modes: $(stat -c %a a b)"
+}

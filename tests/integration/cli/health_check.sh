@@ -37,9 +37,8 @@ t_with_ports_every_port_must_answer() {
 t_env_discovery_any_port_is_enough() {
   P1=$(free_port); P2=$(free_port)
   listen "$P2"; wait_port "$P2"
-  env "WAIT_FOR_SERVICE_TCP_ADDR=127.0.0.1" "WAIT_FOR_SERVICE_${P1}_TCP_PORT=$P1" \
-      "WAIT_FOR_SERVICE_${P2}_TCP_PORT=$P2" "IGNORED_TCP_PORT=a=b" \
-    $CIH_EXEC "$CIH_BIN" health-check >out.txt 2>err.txt; STATUS=$?
+  run_env "WAIT_FOR_SERVICE_TCP_ADDR=127.0.0.1" "WAIT_FOR_SERVICE_${P1}_TCP_PORT=$P1" \
+      "WAIT_FOR_SERVICE_${P2}_TCP_PORT=$P2" "IGNORED_TCP_PORT=a=b" health-check
   expect_status 0
   expect_out "waiting for TCP connection to 127.0.0.1 on ["
   expect_out "dial succeeded on 127.0.0.1:$P2. Exiting..."
@@ -47,10 +46,10 @@ t_env_discovery_any_port_is_enough() {
 }
 
 t_no_host_or_port_is_fatal() {
-  env -i $CIH_EXEC "$CIH_BIN" health-check >out.txt 2>err.txt; STATUS=$?
+  run_env health-check
   expect_status 1
   expect_err "FATAL: No HOST or PORT found"
-  env -i SVC_TCP_PORT=80 $CIH_EXEC "$CIH_BIN" health-check >out.txt 2>err.txt; STATUS=$?
+  run_env SVC_TCP_PORT=80 health-check
   expect_status 1
   expect_err "FATAL: No HOST or PORT found"
 }
@@ -58,5 +57,5 @@ t_no_host_or_port_is_fatal() {
 t_both_forms_of_port_is_incorrect_usage() {
   run health-check -p 1 --port 2
   expect_status 1
-  expect_out "Incorrect Usage: Cannot use two forms of the same flag: port p"
+  expect_out "Incorrect Usage: Cannot use two forms of the same flag: p port"
 }
