@@ -29,6 +29,9 @@ struct certs_opts {
 	const char *cert_file; /* client certificate (PEM) */
 	const char *key_file;  /* client key (PEM) */
 	bool insecure;         /* no verification at all: the caller must warn loudly */
+	/* The handshake completes whatever the certificate and net/conn checks the
+	 * result afterwards (libgit2 lets a certificate_check callback decide). */
+	bool verify_optional;
 };
 
 struct certs_tls;

@@ -67,27 +67,51 @@ static int add_file(mbedtls_x509_crt *chain, const char *path, const char *label
 	return (int)added;
 }
 
-/* Like Go: every regular file of the directory, unparsable ones skipped. */
-static int add_dir(mbedtls_x509_crt *chain, const char *dir, struct buf *sources)
+/* Every file of one directory, like Go and OpenSSL. Hash links to a file of the
+ * same directory (c_rehash's "5ad8a5d6.0 -> X.pem") are skipped: X.pem is read. */
+static size_t add_one_dir(mbedtls_x509_crt *chain, const char *dir)
 {
 	size_t before = chain_len(chain);
 	struct dirent *e;
 	DIR *d = opendir(dir);
-	char path[4096];
+	char path[4096], target[4096];
 	struct stat st;
+	ssize_t n;
 
-	if (!d)
-		return err_os("SSL_CERT_DIR '%s': cannot open", dir);
+	if (!d) {
+		log_debug("SSL_CERT_DIR: cannot open '%s', skipped", dir);
+		return 0;
+	}
 	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		n = readlink(path, target, sizeof(target) - 1);
+		if (n > 0 && !memchr(target, '/', (size_t)n))
+			continue;
 		if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
 			mbedtls_x509_crt_parse_file(chain, path);
 	}
 	closedir(d);
-	buf_printf(sources, "SSL_CERT_DIR %s (%zu certificates)\n", dir, chain_len(chain) - before);
-	return (int)(chain_len(chain) - before);
+	return chain_len(chain) - before;
+}
+
+/* SSL_CERT_DIR is a colon-separated list; unreadable entries are skipped. */
+static int add_dirs(mbedtls_x509_crt *chain, const char *list, struct buf *sources)
+{
+	struct buf dir = BUF_INIT;
+	size_t added = 0;
+
+	for (const char *p = list; *p;) {
+		size_t len = strcspn(p, ":");
+		buf_clear(&dir);
+		if (len && buf_put(&dir, p, len) == 0)
+			added += add_one_dir(chain, buf_cstr(&dir));
+		p += len + (p[len] == ':');
+	}
+	buf_dispose(&dir);
+	buf_printf(sources, "SSL_CERT_DIR %s (%zu certificates)\n", list, added);
+	return (int)added;
 }
 
 static int add_bundle(mbedtls_x509_crt *chain, struct buf *sources)
@@ -152,7 +176,7 @@ int certs__load_roots(mbedtls_x509_crt *chain, struct buf *sources, const char *
 		if (!v || !*v)
 			continue;
 		overridden = true;
-		rc = i == 1 ? add_dir(chain, v, sources) : add_file(chain, v, overrides[i], sources);
+		rc = i == 1 ? add_dirs(chain, v, sources) : add_file(chain, v, overrides[i], sources);
 		if (rc < 0)
 			return rc;
 		base += (size_t)rc;

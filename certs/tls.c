@@ -57,8 +57,11 @@ static int load_client_pair(struct certs_tls *t, const char *cert, const char *k
 		return err_os("client certificate '%s': cannot read", cert);
 	if (access(key, R_OK) < 0)
 		return err_os("client key '%s': cannot read", key);
-	if ((rc = mbedtls_x509_crt_parse_file(&t->own_cert, cert)) != 0)
+	if ((rc = mbedtls_x509_crt_parse_file(&t->own_cert, cert)) < 0)
 		return tls_err(rc, "client certificate");
+	if (rc > 0)
+		return err_set(CIH_ETLS, "client certificate '%s': %d certificates could not be parsed",
+			       cert, rc);
 	if ((rc = mbedtls_pk_parse_keyfile(&t->own_key, key, NULL, mbedtls_ctr_drbg_random, &drbg)))
 		return tls_err(rc, "client key");
 	if ((rc = mbedtls_ssl_conf_own_cert(&t->conf, &t->own_cert, &t->own_key)))
@@ -119,7 +122,8 @@ int certs_tls_new(struct certs_tls **out, const struct certs_opts *opts)
 	} else {
 		if ((rc = certs__load_roots(&t->roots, &t->sources, opts->host, opts->ca_file)) < 0)
 			goto fail;
-		mbedtls_ssl_conf_authmode(&t->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+		mbedtls_ssl_conf_authmode(&t->conf, opts->verify_optional ? MBEDTLS_SSL_VERIFY_OPTIONAL
+									  : MBEDTLS_SSL_VERIFY_REQUIRED);
 		mbedtls_ssl_conf_ca_chain(&t->conf, &t->roots, NULL);
 	}
 	if ((rc = setup_client_cert(t, opts)) < 0)

@@ -11,7 +11,10 @@
 #include "../helper/error.h"
 #include "../net/conn.h"
 
+/* libgit2's own defaults are "none"; a stalled server must not hang a job forever.
+ * The handshake has its own deadline; after it, an idle limit per read or write. */
 #define DEFAULT_CONNECT_TIMEOUT_MS 30000
+#define DEFAULT_IO_TIMEOUT_MS (5 * 60 * 1000)
 
 struct gtls {
 	git_stream parent;
@@ -46,18 +49,22 @@ static ssize_t proxied_write(void *ctx, const void *data, size_t len)
 static int gtls_connect(git_stream *stream)
 {
 	struct gtls *st = (struct gtls *)stream;
+	struct certs_opts co = { .host = st->host, .verify_optional = true };
+	struct conn_opts o = {
+		.connect_timeout_ms = stream->connect_timeout > 0 ? stream->connect_timeout
+								  : DEFAULT_CONNECT_TIMEOUT_MS,
+		.io_timeout_ms = stream->timeout > 0 ? stream->timeout : DEFAULT_IO_TIMEOUT_MS,
+		.keep_unverified = true, /* libgit2 asks certificate_check, then closes or goes on */
+	};
 	int rc;
 
-	if (!st->tls && (rc = certs_tls_new(&st->tls, &(struct certs_opts){ .host = st->host })) < 0)
+	if (!st->tls && (rc = certs_tls_new(&st->tls, &co)) < 0)
 		return report(rc);
+	o.tls = st->tls;
 	if (st->proxied) {
 		struct conn_transport t = { st->proxied, proxied_read, proxied_write };
-		rc = conn_open_over(&st->conn, st->host, &t, st->tls);
+		rc = conn_open_over(&st->conn, st->host, &t, &o);
 	} else {
-		struct conn_opts o = {
-			stream->connect_timeout > 0 ? stream->connect_timeout : DEFAULT_CONNECT_TIMEOUT_MS,
-			stream->timeout > 0 ? stream->timeout : 0, st->tls,
-		};
 		rc = conn_open(&st->conn, st->host, st->port, &o);
 	}
 	return rc < 0 ? report(rc) : 0;

@@ -28,13 +28,11 @@ struct target {
 	const char *port;
 };
 
+/* Go prints "%s:%s" here, without brackets around IPv6 literals. */
 static void say(const char *before, const struct target *t, const char *after)
 {
-	char hp[300];
-
-	tcp_join_host_port(hp, sizeof(hp), t->host, t->port);
 	pthread_mutex_lock(&lock);
-	printf("%s%s%s\n", before, hp, after);
+	printf("%s%s:%s%s\n", before, t->host, t->port, after);
 	fflush(stdout);
 	pthread_mutex_unlock(&lock);
 }

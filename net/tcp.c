@@ -24,6 +24,15 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static int self_connected(int fd)
+{
+	struct sockaddr_storage a, b;
+	socklen_t la = sizeof(a), lb = sizeof(b);
+
+	return getsockname(fd, (struct sockaddr *)&a, &la) == 0 &&
+	       getpeername(fd, (struct sockaddr *)&b, &lb) == 0 && la == lb && !memcmp(&a, &b, la);
+}
+
 /* One address: non-blocking connect, then poll until the deadline. */
 static int connect_one(const struct addrinfo *ai, int64_t deadline, int *err)
 {
@@ -63,6 +72,12 @@ static int connect_one(const struct addrinfo *ai, int64_t deadline, int *err)
 			*err = errno;
 		if (*err)
 			goto fail;
+	}
+	if (self_connected(fd)) {
+		/* the kernel may hand a local port in the ephemeral range back to us:
+		 * "connected" to ourselves, though nothing listens (Go retries too) */
+		*err = ECONNREFUSED;
+		goto fail;
 	}
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	return fd;

@@ -10,12 +10,13 @@ STATUS=0
 PIDS=()
 trap 'for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null; done; true' EXIT
 
-cih() { $CIH_EXEC "$CIH_BIN" "$@"; }
+# No call may hang the suite: health-check, for one, retries for ever by design.
+cih() { timeout "${CIH_TIMEOUT:-60}" $CIH_EXEC "$CIH_BIN" "$@"; }
 run() { cih "$@" >out.txt 2>err.txt; STATUS=$?; }
 run_as() {
   local name=$1; shift
   ln -sf "$CIH_BIN" "./$name"
-  $CIH_EXEC "./$name" "$@" >out.txt 2>err.txt; STATUS=$?
+  timeout "${CIH_TIMEOUT:-60}" $CIH_EXEC "./$name" "$@" >out.txt 2>err.txt; STATUS=$?
 }
 
 fail() {
@@ -26,6 +27,13 @@ fail() {
   exit 1
 }
 expect_status() { [ "$STATUS" = "$1" ] || fail "exit status $STATUS, want $1"; }
+# cih with a bare environment plus NAME=VALUE pairs (env -i), for env-discovery cases.
+run_env() {
+  local vars=()
+  while [ $# -gt 0 ] && [[ $1 == *=* ]]; do vars+=("$1"); shift; done
+  env -i PATH="$PATH" "${vars[@]}" timeout "${CIH_TIMEOUT:-60}" $CIH_EXEC "$CIH_BIN" "$@" >out.txt 2>err.txt
+  STATUS=$?
+}
 expect_out() { grep -qF -- "$1" out.txt || fail "stdout lacks: $1"; }
 expect_err() { grep -qF -- "$1" err.txt || fail "stderr lacks: $1"; }
 expect_no_out() { ! grep -qF -- "$1" out.txt || fail "stdout has: $1"; }
@@ -47,6 +55,18 @@ s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(16)
 while True:
     c, _ = s.accept(); c.close()
+PY
+  PIDS+=($!)
+}
+# listen_silent PORT: accept and hold connections open, never answering.
+listen_silent() {
+  python3 - "$1" <<'PY' &
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(16)
+held = []
+while True:
+    held.append(s.accept()[0])
 PY
   PIDS+=($!)
 }

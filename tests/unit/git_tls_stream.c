@@ -61,12 +61,29 @@ static void stop_server(void)
 	server = -1;
 }
 
-static int ls_remote(const char *url)
+static int seen_valid = -1, seen_type = -1;
+static size_t seen_len;
+
+/* A certificate_check callback: records what it was shown, answers *payload. */
+static int check_cert(git_cert *cert, int valid, const char *host, void *payload)
+{
+	seen_valid = valid;
+	seen_type = (int)cert->cert_type;
+	seen_len = cert->cert_type == GIT_CERT_X509 ? ((git_cert_x509 *)cert)->len : 0;
+	(void)host;
+	return *(int *)payload;
+}
+
+static int ls_remote(const char *url, int *answer)
 {
 	git_remote *remote = NULL;
 	git_remote_callbacks cb;
 	int rc = git_remote_init_callbacks(&cb, GIT_REMOTE_CALLBACKS_VERSION);
 
+	if (answer) {
+		cb.certificate_check = check_cert;
+		cb.payload = answer;
+	}
 	if (rc == 0)
 		rc = git_remote_create_detached(&remote, url);
 	if (rc == 0)
@@ -81,16 +98,16 @@ TEST(git_tls_stream_libgit2_https_uses_our_trust_store)
 	const char *msg;
 	int rc;
 
-	start_server(port, sizeof(port));
-	snprintf(url, sizeof(url), "https://localhost:%s/group/repo.git", port);
 	CHECK(git_libgit2_init() > 0);
 	CHECK_OK(gtls_register());
+	start_server(port, sizeof(port));
+	snprintf(url, sizeof(url), "https://localhost:%s/group/repo.git", port);
 	unsetenv("SSL_CERT_DIR");
 	unsetenv("GIT_SSL_CAINFO");
 
 	snprintf(ca, sizeof(ca), "%s/ca.pem", getenv("CIH_FIXTURES"));
 	setenv("SSL_CERT_FILE", ca, 1);
-	rc = ls_remote(url);
+	rc = ls_remote(url, NULL);
 	msg = git_error_last() ? git_error_last()->message : "";
 	if (rc == 0 || !strstr(msg, "content-type")) {
 		stop_server();
@@ -99,7 +116,7 @@ TEST(git_tls_stream_libgit2_https_uses_our_trust_store)
 
 	snprintf(ca, sizeof(ca), "%s/other-ca.pem", getenv("CIH_FIXTURES"));
 	setenv("SSL_CERT_FILE", ca, 1);
-	rc = ls_remote(url);
+	rc = ls_remote(url, NULL);
 	/* the message dies with libgit2's shutdown */
 	snprintf(last, sizeof(last), "%s", git_error_last() ? git_error_last()->message : "");
 	unsetenv("SSL_CERT_FILE");
@@ -107,4 +124,37 @@ TEST(git_tls_stream_libgit2_https_uses_our_trust_store)
 	git_libgit2_shutdown();
 	CHECK_INT(rc, GIT_ECERTIFICATE);
 	CHECK_STR(last, "tls: x509: certificate signed by unknown authority (host localhost)");
+}
+
+TEST(git_tls_stream_certificate_check_callback_sees_and_decides)
+{
+	char port[16], url[128], ca[1024], last[512];
+	int accept = 0, passthrough = GIT_PASSTHROUGH, rc1, rc2;
+
+	CHECK(git_libgit2_init() > 0);
+	CHECK_OK(gtls_register());
+	start_server(port, sizeof(port));
+	snprintf(url, sizeof(url), "https://localhost:%s/group/repo.git", port);
+	unsetenv("SSL_CERT_DIR");
+	unsetenv("GIT_SSL_CAINFO");
+	snprintf(ca, sizeof(ca), "%s/other-ca.pem", getenv("CIH_FIXTURES"));
+	setenv("SSL_CERT_FILE", ca, 1);
+
+	/* the callback accepts the unverified server: libgit2 goes on over our stream */
+	rc1 = ls_remote(url, &accept);
+	snprintf(last, sizeof(last), "%s", git_error_last() ? git_error_last()->message : "");
+	/* it passes: our verdict and our message stand */
+	rc2 = ls_remote(url, &passthrough);
+	unsetenv("SSL_CERT_FILE");
+	stop_server();
+	CHECK(rc1 < 0);
+	if (!strstr(last, "content-type"))
+		unit_fail(__FILE__, __LINE__, "accepted certificate: want a content-type error, got: %s", last);
+	CHECK(rc2 < 0);
+	snprintf(last, sizeof(last), "%s", git_error_last() ? git_error_last()->message : "");
+	git_libgit2_shutdown();
+	CHECK_STR(last, "tls: x509: certificate signed by unknown authority (host localhost)");
+	CHECK_INT(seen_valid, 0);
+	CHECK_INT(seen_type, GIT_CERT_X509);
+	CHECK(seen_len > 100);
 }

@@ -83,7 +83,45 @@ t_client_certificate_is_sent_when_required() {
   expect_out "response: HTTP/1.0 200 ok"
   run tls-check --ca-file "$F/ca.pem" "localhost:$PORT"
   expect_status 1
-  expect_err "FATAL: "
+  expect_err "A fatal alert message was received from our peer"   # certificate required
+}
+
+t_credentials_in_a_url_never_reach_the_output() {
+  run tls-check "http://gitlab-ci-token:glcbt-SECRET1234@localhost:1/x"
+  expect_status 1
+  expect_err "only https:// URLs can be checked, not http://"
+  ! grep -q SECRET1234 out.txt err.txt || fail "the credential was printed"
+  CI_JOB_TOKEN=glcbt-SECRET1234 run tls-check --timeout 1s "https://u:glcbt-SECRET1234@127.0.0.1:1/"
+  expect_status 1
+  ! grep -q SECRET1234 out.txt err.txt || fail "the credential was printed"
+}
+
+t_timeout_must_be_positive() {
+  run tls-check --timeout 0 localhost:1
+  expect_status 1
+  expect_err "--timeout must be at least 1ms"
+  run tls-check --timeout 1 localhost:1
+  expect_status 1
+  expect_out 'Incorrect Usage: invalid value "1" for flag -timeout: time: missing unit in duration "1"'
+}
+
+t_ssl_cert_dir_is_a_list_and_skips_missing_entries() {
+  server server
+  mkdir d; cp "$F/ca.pem" d/
+  SSL_CERT_DIR=/nonexistent:$PWD/d run tls-check "localhost:$PORT"
+  expect_status 0
+  expect_out "SSL_CERT_DIR /nonexistent:$PWD/d (1 certificates)"
+}
+
+t_silent_server_times_out_the_handshake() {
+  PORT=$(free_port)
+  listen_silent "$PORT"
+  wait_port "$PORT"
+  start=$(date +%s)
+  run tls-check --timeout 2s "localhost:$PORT"
+  expect_status 1
+  expect_err "tls handshake with localhost: i/o timeout"
+  [ $(( $(date +%s) - start )) -le 10 ] || fail "the handshake deadline was not kept"
 }
 
 t_missing_explicit_ca_file_is_a_clear_error() {
