@@ -14,7 +14,7 @@ B := build/$(ARCH)
 # V=1 shows the full commands
 Q := $(if $(V),,@)
 .DEFAULT_GOAL := all
-NO_DEPS_GOALS := clean help check fuzz $(wildcard build/fuzz/*)
+NO_DEPS_GOALS := clean help check fuzz fuzz-tools $(wildcard build/fuzz/*)
 ifneq ($(filter-out $(NO_DEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
 DEPS := $(shell scripts/deps-prefix $(ARCH))
 # A missing env.mk is remade by the rule below, then make restarts with it.
@@ -42,7 +42,7 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/gen/ca_bundle.o
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/gen/unit_index.o
 
-.PHONY: all test test-foreign test-all all-arches size demo fuzz check clean FORCE
+.PHONY: all test test-foreign test-all all-arches size demo fuzz fuzz-tools check clean FORCE
 all: $(B)/cihelper
 
 $(B)/cihelper: $(B)/obj/helper/main.o $(LIB_OBJS)
@@ -107,12 +107,13 @@ FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_SRCS := helper/buf.c helper/error.c helper/flags.c helper/log.c helper/redact.c
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -D_FORTIFY_SOURCE=2 $(WARN) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRCS)
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRCS) | fuzz-tools
 	@mkdir -p $(@D)
 	@echo "  FUZZCC  $@"
 	$(Q)clang $(FUZZ_CFLAGS) -o $@ $^
+fuzz-tools:
+	@scripts/install-test-deps
 fuzz: $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
-	scripts/install-test-deps
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  mkdir -p build/fuzz/corpus/$$t; \
 	  echo "== fuzz $$t ($(FUZZ_SECONDS)s)"; \
