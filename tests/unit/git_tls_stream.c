@@ -61,6 +61,21 @@ static void stop_server(void)
 	server = -1;
 }
 
+/* libgit2 with our stream, a server, and SSL_CERT_FILE as the only root source. */
+static void setup(char *port, size_t psize, char *url, size_t usize, const char *ca_name)
+{
+	char ca[1024];
+
+	CHECK(git_libgit2_init() > 0);
+	CHECK_OK(gtls_register());
+	start_server(port, psize);
+	snprintf(url, usize, "https://localhost:%s/group/repo.git", port);
+	unsetenv("SSL_CERT_DIR");
+	unsetenv("GIT_SSL_CAINFO");
+	snprintf(ca, sizeof(ca), "%s/%s", getenv("CIH_FIXTURES"), ca_name);
+	setenv("SSL_CERT_FILE", ca, 1);
+}
+
 static int seen_valid = -1, seen_type = -1;
 static size_t seen_len;
 
@@ -98,15 +113,7 @@ TEST(git_tls_stream_libgit2_https_uses_our_trust_store)
 	const char *msg;
 	int rc;
 
-	CHECK(git_libgit2_init() > 0);
-	CHECK_OK(gtls_register());
-	start_server(port, sizeof(port));
-	snprintf(url, sizeof(url), "https://localhost:%s/group/repo.git", port);
-	unsetenv("SSL_CERT_DIR");
-	unsetenv("GIT_SSL_CAINFO");
-
-	snprintf(ca, sizeof(ca), "%s/ca.pem", getenv("CIH_FIXTURES"));
-	setenv("SSL_CERT_FILE", ca, 1);
+	setup(port, sizeof(port), url, sizeof(url), "ca.pem");
 	rc = ls_remote(url, NULL);
 	msg = git_error_last() ? git_error_last()->message : "";
 	if (rc == 0 || !strstr(msg, "content-type")) {
@@ -128,17 +135,10 @@ TEST(git_tls_stream_libgit2_https_uses_our_trust_store)
 
 TEST(git_tls_stream_certificate_check_callback_sees_and_decides)
 {
-	char port[16], url[128], ca[1024], last[512];
+	char port[16], url[128], last[512];
 	int accept = 0, passthrough = GIT_PASSTHROUGH, rc1, rc2;
 
-	CHECK(git_libgit2_init() > 0);
-	CHECK_OK(gtls_register());
-	start_server(port, sizeof(port));
-	snprintf(url, sizeof(url), "https://localhost:%s/group/repo.git", port);
-	unsetenv("SSL_CERT_DIR");
-	unsetenv("GIT_SSL_CAINFO");
-	snprintf(ca, sizeof(ca), "%s/other-ca.pem", getenv("CIH_FIXTURES"));
-	setenv("SSL_CERT_FILE", ca, 1);
+	setup(port, sizeof(port), url, sizeof(url), "other-ca.pem");
 
 	/* the callback accepts the unverified server: libgit2 goes on over our stream */
 	rc1 = ls_remote(url, &accept);
