@@ -111,8 +111,16 @@ build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRCS) | fuzz-tools
 	@mkdir -p $(@D)
 	@echo "  FUZZCC  $@"
 	$(Q)clang $(FUZZ_CFLAGS) -o $@ $^
+# The response parser needs http-parser, compiled from the same Debian source.
+build/fuzz/fuzz_http_resp: tests/fuzz/fuzz_http_resp.c $(FUZZ_SRCS) net/http_resp.c | fuzz-tools
+	@mkdir -p $(@D)
+	@echo "  FUZZCC  $@"
+	$(Q)scripts/fetch-sources >/dev/null
+	$(Q)hp=$$(scripts/fetch-sources --print-dir http-parser) && \
+	  clang -g -O1 -w -fsanitize=fuzzer-no-link,address,undefined -c -o $@.hp.o $$hp/http_parser.c && \
+	  clang $(FUZZ_CFLAGS) -I$$hp -o $@ $^ $@.hp.o
 fuzz-tools:
-	@scripts/install-test-deps
+	@scripts/install-test-deps --fuzz
 fuzz: $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  mkdir -p build/fuzz/corpus/$$t; \

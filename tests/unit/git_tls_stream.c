@@ -16,6 +16,8 @@
 
 static pid_t server = -1;
 
+static void stop_server(void);
+
 static void start_server(char *port, size_t size)
 {
 	const char *fx = getenv("CIH_FIXTURES");
@@ -40,6 +42,7 @@ static void start_server(char *port, size_t size)
 		for (int i = 0; i < 100; i++) {
 			if (tcp_connect(&fd, "127.0.0.1", port, 1000) == 0) {
 				close(fd);
+				unit_defer(stop_server);
 				return;
 			}
 			if (waitpid(server, NULL, WNOHANG) == server)

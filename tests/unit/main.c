@@ -21,6 +21,8 @@ extern const struct unit_test unit_tests[];
 extern const size_t unit_ntests;
 
 static jmp_buf jump;
+static void (*deferred[8])(void);
+static size_t ndeferred;
 static char failure[2048];
 static int log_fd = -1;
 static struct buf log_text = BUF_INIT;
@@ -34,6 +36,18 @@ void unit_fail(const char *file, int line, const char *fmt, ...)
 	vsnprintf(failure + n, sizeof(failure) - (size_t)n, fmt, ap);
 	va_end(ap);
 	longjmp(jump, 1);
+}
+
+void unit_defer(void (*fn)(void))
+{
+	if (ndeferred < sizeof(deferred) / sizeof(deferred[0]))
+		deferred[ndeferred++] = fn;
+}
+
+static void run_deferred(void)
+{
+	while (ndeferred)
+		deferred[--ndeferred]();
 }
 
 void unit_skip(const char *why)
@@ -116,6 +130,7 @@ int main(int argc, char **argv)
 			failed++;
 		}
 		fflush(stdout);
+		run_deferred();
 		reset_state();
 		if (chdir(top) < 0)
 			return 2;

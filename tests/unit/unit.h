@@ -12,6 +12,8 @@
 
 void unit_fail(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4), noreturn));
+/* Runs fn after the current test whatever its outcome (servers, environment). */
+void unit_defer(void (*fn)(void));
 /* Ends the test as skipped (a peer it needs is not there), with the reason. */
 void unit_skip(const char *why) __attribute__((noreturn));
 /* Writes a file in the scratch directory (or anywhere) for a test. */

@@ -1,0 +1,426 @@
+#include "http.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <mbedtls/base64.h>
+
+#include "../certs/certs.h"
+#include "../helper/buf.h"
+#include "../helper/error.h"
+#include "../helper/log.h"
+#include "conn.h"
+#include "http_internal.h"
+#include "url.h"
+
+#define POOL_SIZE 4
+#define WRITE_BUF 65536
+
+struct pooled {
+	struct conn *conn;
+	char *key;
+};
+
+struct tls_entry {
+	char *host;
+	struct certs_tls *tls;
+};
+
+struct httpc {
+	struct httpc_opts o;
+	struct pooled idle[POOL_SIZE];
+	struct tls_entry *tls;
+	size_t ntls;
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- connections ----------------------------------------------------------- */
+
+static const struct certs_tls *tls_for(struct httpc *c, const char *host)
+{
+	struct tls_entry *t;
+	struct certs_tls *tls;
+
+	for (size_t i = 0; i < c->ntls; i++)
+		if (!strcasecmp(c->tls[i].host, host))
+			return c->tls[i].tls;
+	if (certs_tls_new(&tls, &(struct certs_opts){ .host = host, .ca_file = c->o.ca_file }) < 0)
+		return NULL;
+	if (!(t = realloc(c->tls, (c->ntls + 1) * sizeof(*t))) || !(t[c->ntls].host = strdup(host))) {
+		if (t)
+			c->tls = t;
+		certs_tls_free(tls);
+		err_set(CIH_ENOMEM, "out of memory");
+		return NULL;
+	}
+	c->tls = t;
+	t[c->ntls++].tls = tls;
+	return tls;
+}
+
+static char *pool_key(const struct url *u)
+{
+	struct buf k = BUF_INIT;
+
+	buf_printf(&k, "%s://%s:%s", u->scheme, u->host, u->port);
+	return k.failed ? NULL : k.ptr;
+}
+
+static struct conn *pool_take(struct httpc *c, const char *key)
+{
+	for (size_t i = 0; i < POOL_SIZE; i++) {
+		if (c->idle[i].conn && !strcmp(c->idle[i].key, key)) {
+			struct conn *conn = c->idle[i].conn;
+			free(c->idle[i].key);
+			c->idle[i] = (struct pooled){ 0 };
+			return conn;
+		}
+	}
+	return NULL;
+}
+
+static void pool_put(struct httpc *c, struct conn *conn, char *key)
+{
+	size_t slot = 0;
+
+	for (size_t i = 0; i < POOL_SIZE; i++) {
+		if (!c->idle[i].conn) {
+			slot = i;
+			break;
+		}
+		slot = POOL_SIZE - 1; /* full: the last one makes room */
+	}
+	if (c->idle[slot].conn) {
+		conn_close(c->idle[slot].conn);
+		free(c->idle[slot].key);
+	}
+	c->idle[slot] = (struct pooled){ conn, key };
+}
+
+/* ---- requests -------------------------------------------------------------- */
+
+static ssize_t conn_source(void *ctx, void *data, size_t size)
+{
+	return conn_read(ctx, data, size);
+}
+
+static bool is_token(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("!#$%&'*+-.^_`|~", *s))
+			return false;
+	return true;
+}
+
+static bool ours(const char *name)
+{
+	return !strcasecmp(name, "Host") || !strcasecmp(name, "Content-Length") ||
+	       !strcasecmp(name, "Transfer-Encoding");
+}
+
+static bool sensitive(const struct httpc_request *req, const char *name)
+{
+	static const char *const always[] = { "Authorization", "Cookie", "Cookie2", "JOB-TOKEN",
+					      "PRIVATE-TOKEN", "WWW-Authenticate" };
+
+	for (size_t i = 0; i < sizeof(always) / sizeof(always[0]); i++)
+		if (!strcasecmp(name, always[i]))
+			return true;
+	for (size_t i = 0; i < req->nsensitive; i++)
+		if (!strcasecmp(name, req->sensitive[i]))
+			return true;
+	return false;
+}
+
+static int build_head(struct buf *h, const struct httpc *c, const struct httpc_request *req,
+		      const char *method, const struct url *u, const struct httpc_body *body,
+		      bool drop_sensitive)
+{
+	bool have_ua = false, have_auth = false;
+
+	if (!is_token(method))
+		return err_set(CIH_EUSAGE, "invalid HTTP method \"%s\"", method);
+	buf_printf(h, "%s %s HTTP/1.1\r\nHost: ", method, u->target);
+	url_host_header(h, u);
+	buf_puts(h, "\r\n");
+	for (size_t i = 0; i < req->nheaders; i++) {
+		const struct httpc_header *x = &req->headers[i];
+		if (!is_token(x->name))
+			return err_set(CIH_EUSAGE, "invalid HTTP header name \"%s\"", x->name);
+		if (strpbrk(x->value, "\r\n") || strchr(x->value, '\0') != x->value + strlen(x->value))
+			return err_set(CIH_EUSAGE, "invalid value for HTTP header %s", x->name);
+		if (ours(x->name) || (drop_sensitive && sensitive(req, x->name)))
+			continue;
+		have_ua |= !strcasecmp(x->name, "User-Agent");
+		have_auth |= !strcasecmp(x->name, "Authorization");
+		buf_printf(h, "%s: %s\r\n", x->name, x->value);
+	}
+	if (!have_ua && c->o.user_agent)
+		buf_printf(h, "User-Agent: %s\r\n", c->o.user_agent);
+	if (!have_auth && u->user && !drop_sensitive) {
+		struct buf cred = BUF_INIT;
+		unsigned char out[1024];
+		size_t olen;
+
+		buf_printf(&cred, "%s:%s", u->user, u->password ? u->password : "");
+		if (mbedtls_base64_encode(out, sizeof(out), &olen, (const unsigned char *)buf_cstr(&cred),
+					  cred.len) == 0)
+			buf_printf(h, "Authorization: Basic %.*s\r\n", (int)olen, out);
+		buf_dispose(&cred);
+	}
+	if (body && body->len >= 0)
+		buf_printf(h, "Content-Length: %lld\r\n", (long long)body->len);
+	else if (body)
+		buf_puts(h, "Transfer-Encoding: chunked\r\n");
+	else if (!strcmp(method, "POST") || !strcmp(method, "PUT") || !strcmp(method, "PATCH"))
+		buf_puts(h, "Content-Length: 0\r\n");
+	buf_puts(h, "\r\n");
+	return h->failed ? err_set(CIH_ENOMEM, "out of memory") : 0;
+}
+
+static int send_body(struct conn *conn, const struct httpc_body *body, int64_t deadline,
+		     const char *url)
+{
+	char *chunk = malloc(WRITE_BUF + 32);
+	int64_t sent = 0;
+	int rc = 0;
+
+	if (!chunk)
+		return err_set(CIH_ENOMEM, "out of memory");
+	for (;;) {
+		size_t want = WRITE_BUF;
+		ssize_t n;
+
+		if (body->len >= 0 && (int64_t)want > body->len - sent)
+			want = (size_t)(body->len - sent);
+		if (want == 0 && body->len >= 0)
+			break;
+		if (deadline && now_ms() > deadline) {
+			rc = err_set(CIH_ETIMEOUT, "%s: timeout exceeded while sending the body", url);
+			break;
+		}
+		if ((n = body->read(body->ctx, chunk + 16, want)) < 0) {
+			rc = (int)n;
+			break;
+		}
+		if (n == 0) {
+			if (body->len >= 0)
+				rc = err_set(CIH_ERR, "request body for %s ended after %lld of %lld bytes",
+					     url, (long long)sent, (long long)body->len);
+			else
+				rc = conn_write_all(conn, "0\r\n\r\n", 5);
+			break;
+		}
+		sent += n;
+		if (body->len < 0) {
+			char size[20];
+			int sl = snprintf(size, sizeof(size), "%zx\r\n", (size_t)n);
+			/* the size line goes right before the data, the CRLF right after */
+			memcpy(chunk + 16 - sl, size, (size_t)sl);
+			memcpy(chunk + 16 + n, "\r\n", 2);
+			rc = conn_write_all(conn, chunk + 16 - sl, (size_t)sl + (size_t)n + 2);
+		} else {
+			rc = conn_write_all(conn, chunk + 16, (size_t)n);
+		}
+		if (rc < 0)
+			break;
+	}
+	free(chunk);
+	return rc;
+}
+
+static void resp_free_now(struct httpc_response *r, bool reuse)
+{
+	if (!r)
+		return;
+	if (reuse && r->conn)
+		pool_put(r->client, r->conn, r->key);
+	else {
+		conn_close(r->conn);
+		free(r->key);
+	}
+	httpc__resp_dispose(r);
+	free(r);
+}
+
+/* One request/response head on one connection (reused or new). *retry_fresh is set
+ * when a reused connection turned out dead before anything was answered. */
+static int exchange(struct httpc *c, const struct httpc_request *req, const char *method,
+		    const struct url *u, const struct httpc_body *body, bool drop_sensitive,
+		    int64_t deadline, bool allow_reuse, struct httpc_response **out, bool *retry_fresh)
+{
+	struct httpc_response *r = calloc(1, sizeof(*r));
+	struct buf head = BUF_INIT;
+	bool reused = false;
+	int rc;
+
+	*out = NULL;
+	*retry_fresh = false;
+	if (!r || httpc__resp_init(r, !strcmp(method, "HEAD")) < 0) {
+		free(r);
+		return err_set(CIH_ENOMEM, "out of memory");
+	}
+	r->client = c;
+	r->deadline = deadline;
+	url_clean(&r->url, u);
+	if (!(r->key = pool_key(u))) {
+		rc = err_set(CIH_ENOMEM, "out of memory");
+		goto fail;
+	}
+	if ((rc = build_head(&head, c, req, method, u, body, drop_sensitive)) < 0)
+		goto fail;
+	if (allow_reuse && (r->conn = pool_take(c, r->key))) {
+		reused = true;
+	} else {
+		struct conn_opts o = { c->o.connect_timeout_ms, c->o.io_timeout_ms, NULL, false };
+		if (u->https && !(o.tls = tls_for(c, u->host))) {
+			rc = err_last()->code;
+			goto fail;
+		}
+		if ((rc = conn_open(&r->conn, u->host, u->port, &o)) < 0)
+			goto fail;
+	}
+	if ((rc = conn_write_all(r->conn, head.ptr, head.len)) < 0 ||
+	    (body && (rc = send_body(r->conn, body, deadline, buf_cstr(&r->url))) < 0))
+		goto fail;
+	r->source = conn_source;
+	r->source_ctx = r->conn;
+	while (!r->headers_done)
+		if ((rc = httpc__pump(r)) < 0)
+			goto fail;
+	buf_dispose(&head);
+	*out = r;
+	return 0;
+fail:
+	if (reused && !r->got_bytes && rc != CIH_ETIMEOUT)
+		*retry_fresh = true;
+	buf_dispose(&head);
+	resp_free_now(r, false);
+	return rc;
+}
+
+static bool is_redirect(int status)
+{
+	return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+int httpc_send(struct httpc *c, const struct httpc_request *req, struct httpc_response **out)
+{
+	struct url first, cur, next;
+	const char *method = req->method;
+	const struct httpc_body *body = req->body;
+	int64_t deadline = req->timeout_ms > 0 ? now_ms() + req->timeout_ms : 0;
+	int rc;
+
+	*out = NULL;
+	if ((rc = url_parse(&first, req->url)) < 0)
+		return rc;
+	if ((rc = url_parse(&cur, req->url)) < 0) {
+		url_dispose(&first);
+		return rc;
+	}
+	for (int hops = 0;; hops++) {
+		struct httpc_response *r;
+		bool drop = !url_same_origin(&first, &cur), fresh;
+		const char *loc;
+
+		rc = exchange(c, req, method, &cur, body, drop, deadline, true, &r, &fresh);
+		if (rc < 0 && fresh && (!body || (body->rewind && body->rewind(body->ctx) == 0))) {
+			log_debug("reused connection to %s was closed by the server, retrying", cur.host);
+			rc = exchange(c, req, method, &cur, body, drop, deadline, false, &r, &fresh);
+		}
+		if (rc < 0)
+			break;
+		loc = httpc_resp_header(r, "Location");
+		if ((req->flags & HTTPC_NO_REDIRECTS) || !is_redirect(r->status) || !loc) {
+			*out = r;
+			break;
+		}
+		if ((r->status == 307 || r->status == 308) && body &&
+		    (!body->rewind || body->rewind(body->ctx) < 0)) {
+			*out = r; /* the body cannot be sent again: the caller gets the redirect */
+			break;
+		}
+		if (hops + 1 > (c->o.max_redirects > 0 ? c->o.max_redirects : 10)) {
+			rc = err_set(CIH_ENET, "%s %s: stopped after %d redirects", method,
+				     buf_cstr(&r->url), hops + 1);
+			httpc_resp_free(r);
+			break;
+		}
+		if ((rc = url_resolve(&next, &cur, loc)) < 0) {
+			err_prefix("%s: bad redirect", buf_cstr(&r->url));
+			httpc_resp_free(r);
+			break;
+		}
+		if (r->status != 307 && r->status != 308) {
+			if (strcmp(method, "GET") && strcmp(method, "HEAD"))
+				method = "GET";
+			body = NULL;
+		}
+		log_debug("following a %d redirect to another %s", r->status,
+			  url_same_origin(&first, &next) ? "path" : "origin");
+		httpc_resp_drain(r, 1 << 20);
+		httpc_resp_free(r);
+		url_dispose(&cur);
+		cur = next;
+	}
+	url_dispose(&first);
+	url_dispose(&cur);
+	return rc;
+}
+
+void httpc_resp_free(struct httpc_response *r)
+{
+	bool reuse;
+
+	if (!r)
+		return;
+	reuse = (r->message_done || (r->is_head && r->headers_done)) && !r->seglen &&
+		r->rpos == r->rlen && http_should_keep_alive(&r->parser);
+	resp_free_now(r, reuse);
+}
+
+int httpc_new(struct httpc **out, const struct httpc_opts *opts)
+{
+	struct httpc *c = calloc(1, sizeof(*c));
+
+	*out = NULL;
+	if (!c)
+		return err_set(CIH_ENOMEM, "out of memory");
+	if (opts)
+		c->o = *opts;
+	if (c->o.connect_timeout_ms <= 0)
+		c->o.connect_timeout_ms = 30000;
+	if (c->o.io_timeout_ms <= 0)
+		c->o.io_timeout_ms = 30000;
+	*out = c;
+	return 0;
+}
+
+void httpc_free(struct httpc *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < POOL_SIZE; i++) {
+		conn_close(c->idle[i].conn);
+		free(c->idle[i].key);
+	}
+	for (size_t i = 0; i < c->ntls; i++) {
+		free(c->tls[i].host);
+		certs_tls_free(c->tls[i].tls);
+	}
+	free(c->tls);
+	free(c);
+}

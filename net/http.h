@@ -1,0 +1,74 @@
+/* HTTP/1.1 client: plain or TLS (certs/), streaming bodies both ways, keep-alive,
+ * redirects with origin rules, deadlines. Prefix httpc_ (http_parser_ is the
+ * parser's). One client per process is typical; it is not thread-safe. */
+#ifndef CIH_NET_HTTP_H
+#define CIH_NET_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct httpc;
+struct httpc_response;
+
+struct httpc_opts {
+	int64_t connect_timeout_ms; /* TCP connect + TLS handshake; default 30 s */
+	int64_t io_timeout_ms;      /* each read or write while waiting; default 30 s */
+	int max_redirects;          /* default 10, as Go */
+	const char *user_agent;     /* NULL: none */
+	const char *ca_file;        /* extra roots for every host (certs_opts.ca_file) */
+};
+
+struct httpc_header {
+	const char *name;
+	const char *value;
+};
+
+/* A request body read in pieces; rewind is needed to resend it (307/308, a stale
+ * keep-alive connection). len -1 sends it chunked. */
+struct httpc_body {
+	int64_t len;
+	ssize_t (*read)(void *ctx, void *data, size_t size); /* bytes, 0 at end, < 0 error */
+	int (*rewind)(void *ctx);
+	void *ctx;
+};
+
+#define HTTPC_NO_REDIRECTS 0x1u
+
+struct httpc_request {
+	const char *method;
+	const char *url;
+	const struct httpc_header *headers; /* Host, Content-Length and Transfer-Encoding
+					     * are ours and ignored here */
+	size_t nheaders;
+	const struct httpc_body *body; /* NULL: none */
+	int64_t timeout_ms;            /* the whole exchange, body included; 0: none */
+	unsigned flags;
+	/* header names (case-insensitive) to drop when a redirect leaves the origin,
+	 * on top of Authorization, Cookie, JOB-TOKEN and PRIVATE-TOKEN */
+	const char *const *sensitive;
+	size_t nsensitive;
+};
+
+int httpc_new(struct httpc **out, const struct httpc_opts *opts);
+void httpc_free(struct httpc *c);
+
+/* Sends the request and reads the response head; the body is read with
+ * httpc_resp_read. Any status is a success here: the caller judges it. */
+int httpc_send(struct httpc *c, const struct httpc_request *req, struct httpc_response **out);
+int httpc_resp_status(const struct httpc_response *r);
+/* First value of a header (case-insensitive), or NULL. */
+const char *httpc_resp_header(const struct httpc_response *r, const char *name);
+/* Content-Length, or -1 when the server did not say. */
+int64_t httpc_resp_length(const struct httpc_response *r);
+/* The URL that answered, after redirects, cleaned of user info and query. */
+const char *httpc_resp_url(const struct httpc_response *r);
+/* Body bytes, 0 at its end. A body cut short is an error, never a silent end. */
+ssize_t httpc_resp_read(struct httpc_response *r, void *data, size_t size);
+/* Reads and drops up to limit bytes of what is left of the body (keep-alive). */
+int httpc_resp_drain(struct httpc_response *r, size_t limit);
+/* Gives the connection back for reuse when the body was read to its end. */
+void httpc_resp_free(struct httpc_response *r);
+
+#endif
