@@ -198,6 +198,15 @@ int conn_open_over(struct conn **out, const char *host, const struct conn_transp
 	return finish_open(out, c, o, tls_handshake(c, o));
 }
 
+int conn_start_tls(struct conn *c, const char *host, const struct conn_opts *o)
+{
+	if (c->tls || !o->tls)
+		return err_set(CIH_ERR, "conn_start_tls needs a plain connection and a TLS configuration");
+	snprintf(c->host, sizeof(c->host), "%s", host);
+	c->io_timeout_ms = o->io_timeout_ms;
+	return tls_handshake(c, o);
+}
+
 ssize_t conn_read(struct conn *c, void *data, size_t len)
 {
 	int rc;

@@ -33,6 +33,8 @@ int conn_open(struct conn **out, const char *host, const char *port, const struc
  * timeouts apply; o->tls is required. */
 int conn_open_over(struct conn **out, const char *host, const struct conn_transport *t,
 		   const struct conn_opts *o);
+/* Starts TLS to host on an open plain connection (after a proxy's CONNECT). */
+int conn_start_tls(struct conn *c, const char *host, const struct conn_opts *o);
 /* Reads up to len bytes; 0 at end of stream. */
 ssize_t conn_read(struct conn *c, void *data, size_t len);
 int conn_write_all(struct conn *c, const void *data, size_t len);

@@ -15,6 +15,8 @@
 #include "../helper/log.h"
 #include "conn.h"
 #include "http_internal.h"
+#include "proxy.h"
+#include "tcp.h"
 #include "url.h"
 
 #define POOL_SIZE 4
@@ -68,11 +70,13 @@ static const struct certs_tls *tls_for(struct httpc *c, const char *host)
 	return tls;
 }
 
-static char *pool_key(const struct url *u)
+static char *pool_key(const struct url *u, const struct url *proxy)
 {
 	struct buf k = BUF_INIT;
 
 	buf_printf(&k, "%s://%s:%s", u->scheme, u->host, u->port);
+	if (proxy)
+		buf_printf(&k, " via %s:%s:%s", proxy->host, proxy->port, proxy->user ? proxy->user : "");
 	return k.failed ? NULL : k.ptr;
 }
 
@@ -144,17 +148,38 @@ static bool sensitive(const struct httpc_request *req, const char *name)
 	return false;
 }
 
+/* "<header>: Basic base64(user:password)" from a URL's user info. */
+static void put_basic(struct buf *h, const char *header, const struct url *u)
+{
+	struct buf cred = BUF_INIT;
+	unsigned char out[1024];
+	size_t olen;
+
+	buf_printf(&cred, "%s:%s", u->user, u->password ? u->password : "");
+	if (!cred.failed && mbedtls_base64_encode(out, sizeof(out), &olen,
+						  (const unsigned char *)cred.ptr, cred.len) == 0)
+		buf_printf(h, "%s: Basic %.*s\r\n", header, (int)olen, out);
+	buf_dispose(&cred);
+}
+
 static int build_head(struct buf *h, const struct httpc *c, const struct httpc_request *req,
-		      const char *method, const struct url *u, const struct httpc_body *body,
-		      bool drop_sensitive)
+		      const char *method, const struct url *u, const struct url *proxy,
+		      const struct httpc_body *body, bool drop_sensitive)
 {
 	bool have_ua = false, have_auth = false;
 
 	if (!is_token(method))
 		return err_set(CIH_EUSAGE, "invalid HTTP method \"%s\"", method);
-	buf_printf(h, "%s %s HTTP/1.1\r\nHost: ", method, u->target);
+	buf_printf(h, "%s ", method);
+	if (proxy && !u->https) { /* a plain-HTTP proxy gets the absolute form */
+		buf_printf(h, "http://");
+		url_host_header(h, u);
+	}
+	buf_printf(h, "%s HTTP/1.1\r\nHost: ", u->target);
 	url_host_header(h, u);
 	buf_puts(h, "\r\n");
+	if (proxy && !u->https && proxy->user)
+		put_basic(h, "Proxy-Authorization", proxy);
 	for (size_t i = 0; i < req->nheaders; i++) {
 		const struct httpc_header *x = &req->headers[i];
 		if (!is_token(x->name))
@@ -169,17 +194,8 @@ static int build_head(struct buf *h, const struct httpc *c, const struct httpc_r
 	}
 	if (!have_ua && c->o.user_agent)
 		buf_printf(h, "User-Agent: %s\r\n", c->o.user_agent);
-	if (!have_auth && u->user && !drop_sensitive) {
-		struct buf cred = BUF_INIT;
-		unsigned char out[1024];
-		size_t olen;
-
-		buf_printf(&cred, "%s:%s", u->user, u->password ? u->password : "");
-		if (mbedtls_base64_encode(out, sizeof(out), &olen, (const unsigned char *)buf_cstr(&cred),
-					  cred.len) == 0)
-			buf_printf(h, "Authorization: Basic %.*s\r\n", (int)olen, out);
-		buf_dispose(&cred);
-	}
+	if (!have_auth && u->user && !drop_sensitive)
+		put_basic(h, "Authorization", u);
 	if (body && body->len >= 0)
 		buf_printf(h, "Content-Length: %lld\r\n", (long long)body->len);
 	else if (body)
@@ -255,6 +271,68 @@ static void resp_free_now(struct httpc_response *r, bool reuse)
 	free(r);
 }
 
+/* CONNECT host:port through the proxy on conn; the tunnel is ready on 200. */
+static int connect_tunnel(struct conn *conn, const struct url *u, const struct url *proxy)
+{
+	struct buf req = BUF_INIT;
+	char head[8192], hp[300];
+	size_t len = 0;
+	ssize_t n;
+	int rc, status = 0;
+
+	tcp_join_host_port(hp, sizeof(hp), u->host, u->port);
+	buf_printf(&req, "CONNECT %s HTTP/1.1\r\nHost: %s\r\n", hp, hp);
+	if (proxy->user)
+		put_basic(&req, "Proxy-Authorization", proxy);
+	buf_puts(&req, "\r\n");
+	rc = req.failed ? err_set(CIH_ENOMEM, "out of memory") : conn_write_all(conn, req.ptr, req.len);
+	buf_dispose(&req);
+	if (rc < 0)
+		return rc;
+	head[0] = '\0';
+	while (!strstr(head, "\r\n\r\n")) {
+		if (len == sizeof(head) - 1)
+			return err_set(CIH_ENET, "proxy %s:%s: response to CONNECT too long", proxy->host,
+				       proxy->port);
+		if ((n = conn_read(conn, head + len, sizeof(head) - 1 - len)) < 0)
+			return (int)n;
+		if (n == 0)
+			return err_set(CIH_ENET, "proxy %s:%s closed the connection during CONNECT",
+				       proxy->host, proxy->port);
+		len += (size_t)n;
+		head[len] = '\0';
+	}
+	head[strcspn(head, "\r\n")] = '\0';
+	if (sscanf(head, "HTTP/1.%*1d %3d", &status) != 1 || status != 200)
+		return err_set(CIH_ENET, "proxy %s:%s refused CONNECT to %s: %.100s", proxy->host,
+			       proxy->port, hp, head);
+	return 0;
+}
+
+/* A new connection to u: direct, through a plain proxy, or tunnelled to TLS. */
+static int open_conn(struct httpc *c, const struct url *u, const struct url *proxy,
+		     struct conn **out)
+{
+	struct conn_opts o = { .connect_timeout_ms = c->o.connect_timeout_ms,
+			       .io_timeout_ms = c->o.io_timeout_ms };
+	int rc;
+
+	if (u->https && !(o.tls = tls_for(c, u->host)))
+		return err_last()->code;
+	if (!proxy)
+		return conn_open(out, u->host, u->port, &o);
+	struct conn_opts plain = o;
+	plain.tls = NULL;
+	if ((rc = conn_open(out, proxy->host, proxy->port, &plain)) < 0)
+		return err_prefix("proxy");
+	if (u->https && ((rc = connect_tunnel(*out, u, proxy)) < 0 ||
+			 (rc = conn_start_tls(*out, u->host, &o)) < 0)) {
+		conn_close(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
 /* One request/response head on one connection (reused or new). *retry_fresh is set
  * when a reused connection turned out dead before anything was answered. */
 static int exchange(struct httpc *c, const struct httpc_request *req, const char *method,
@@ -263,11 +341,16 @@ static int exchange(struct httpc *c, const struct httpc_request *req, const char
 {
 	struct httpc_response *r = calloc(1, sizeof(*r));
 	struct buf head = BUF_INIT;
-	bool reused = false;
+	struct url proxy;
+	bool reused = false, via = false;
 	int rc;
 
 	*out = NULL;
 	*retry_fresh = false;
+	if ((rc = proxy_select(&proxy, &via, u)) < 0) {
+		free(r);
+		return rc;
+	}
 	if (!r || httpc__resp_init(r, !strcmp(method, "HEAD")) < 0) {
 		free(r);
 		return err_set(CIH_ENOMEM, "out of memory");
@@ -275,23 +358,16 @@ static int exchange(struct httpc *c, const struct httpc_request *req, const char
 	r->client = c;
 	r->deadline = deadline;
 	url_clean(&r->url, u);
-	if (!(r->key = pool_key(u))) {
+	if (!(r->key = pool_key(u, via ? &proxy : NULL))) {
 		rc = err_set(CIH_ENOMEM, "out of memory");
 		goto fail;
 	}
-	if ((rc = build_head(&head, c, req, method, u, body, drop_sensitive)) < 0)
+	if ((rc = build_head(&head, c, req, method, u, via ? &proxy : NULL, body, drop_sensitive)) < 0)
 		goto fail;
-	if (allow_reuse && (r->conn = pool_take(c, r->key))) {
+	if (allow_reuse && (r->conn = pool_take(c, r->key)))
 		reused = true;
-	} else {
-		struct conn_opts o = { c->o.connect_timeout_ms, c->o.io_timeout_ms, NULL, false };
-		if (u->https && !(o.tls = tls_for(c, u->host))) {
-			rc = err_last()->code;
-			goto fail;
-		}
-		if ((rc = conn_open(&r->conn, u->host, u->port, &o)) < 0)
-			goto fail;
-	}
+	else if ((rc = open_conn(c, u, via ? &proxy : NULL, &r->conn)) < 0)
+		goto fail;
 	if ((rc = conn_write_all(r->conn, head.ptr, head.len)) < 0 ||
 	    (body && (rc = send_body(r->conn, body, deadline, buf_cstr(&r->url))) < 0))
 		goto fail;
@@ -301,12 +377,16 @@ static int exchange(struct httpc *c, const struct httpc_request *req, const char
 		if ((rc = httpc__pump(r)) < 0)
 			goto fail;
 	buf_dispose(&head);
+	if (via)
+		url_dispose(&proxy);
 	*out = r;
 	return 0;
 fail:
 	if (reused && !r->got_bytes && rc != CIH_ETIMEOUT)
 		*retry_fresh = true;
 	buf_dispose(&head);
+	if (via)
+		url_dispose(&proxy);
 	resp_free_now(r, false);
 	return rc;
 }

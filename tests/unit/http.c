@@ -1,62 +1,25 @@
 /* The HTTP client against tests/servers/http_fake.py (plain and TLS). */
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "../../helper/buf.h"
 #include "../../net/http.h"
 #include "unit.h"
 
-static pid_t server = -1;
 static char base[128];
-
-static void stop(void)
-{
-	if (server > 0) {
-		kill(server, SIGTERM);
-		waitpid(server, NULL, 0);
-	}
-	server = -1;
-}
 
 /* Starts the fake server; base becomes "http(s)://HOST:PORT". */
 static void start(bool tls, const char *host)
 {
-	const char *dir = getenv("CIH_TESTS_DIR"), *fx = getenv("CIH_FIXTURES");
-	char script[1024], cert[1024], key[1024], line[64];
-	int fds[2];
-	FILE *f;
+	const char *args[] = { "--tls", NULL, NULL, NULL };
+	char port[16];
 
-	if (!dir || (tls && !fx))
-		unit_skip("CIH_TESTS_DIR/CIH_FIXTURES are not set (scripts/run-tests sets them)");
-	snprintf(script, sizeof(script), "%s/servers/http_fake.py", dir);
-	snprintf(cert, sizeof(cert), "%s/server.pem", fx ? fx : "");
-	snprintf(key, sizeof(key), "%s/server.key", fx ? fx : "");
-	CHECK(pipe(fds) == 0);
-	if ((server = fork()) == 0) {
-		int null = open("/dev/null", O_WRONLY);
-		dup2(fds[1], 1);
-		dup2(null, 2); /* never hold the test runner's output open */
-		close(fds[0]);
-		if (tls)
-			execlp("python3", "python3", script, "--tls", cert, key, (char *)NULL);
-		else
-			execlp("python3", "python3", script, (char *)NULL);
-		_exit(127);
+	if (tls) {
+		args[1] = unit_fixture("server.pem");
+		args[2] = unit_fixture("server.key");
 	}
-	close(fds[1]);
-	unit_defer(stop);
-	f = fdopen(fds[0], "r");
-	if (!f || !fgets(line, sizeof(line), f) || strncmp(line, "PORT ", 5)) {
-		stop();
-		unit_fail(__FILE__, __LINE__, "the fake HTTP server did not start");
-	}
-	fclose(f);
-	line[strcspn(line, "\n")] = '\0';
-	snprintf(base, sizeof(base), "%s://%s:%s", tls ? "https" : "http", host, line + 5);
+	unit_start_py_server("http_fake.py", tls ? args : NULL, port);
+	snprintf(base, sizeof(base), "%s://%s:%s", tls ? "https" : "http", host, port);
 }
 
 static struct httpc *client(int64_t io_timeout_ms)
@@ -137,7 +100,6 @@ TEST(http_bodies_by_length_chunked_and_close)
 	check_body(c, "/close/5000", 5000, -1);
 	check_body(c, "/bytes/0", 0, 0);
 	httpc_free(c);
-	stop();
 }
 
 TEST(http_keep_alive_reuses_one_connection)
@@ -156,7 +118,6 @@ TEST(http_keep_alive_reuses_one_connection)
 	httpc_resp_free(r);
 	after = conns(c);
 	httpc_free(c);
-	stop();
 	CHECK_INT(after, before);
 }
 
@@ -228,7 +189,6 @@ TEST(http_request_bodies_stream_with_length_or_chunked)
 	CHECK(strstr(buf_cstr(&doc), "\"content-length\": \"0\""));
 	buf_dispose(&doc);
 	httpc_free(c);
-	stop();
 }
 
 TEST(http_redirects_follow_method_rules_and_drop_credentials_across_origins)
@@ -286,7 +246,6 @@ TEST(http_redirects_follow_method_rules_and_drop_credentials_across_origins)
 	httpc_resp_free(r);
 	buf_dispose(&doc);
 	httpc_free(c);
-	stop();
 }
 
 TEST(http_truncated_body_and_stalled_server_are_errors)
@@ -307,7 +266,6 @@ TEST(http_truncated_body_and_stalled_server_are_errors)
 	httpc_resp_free(r);
 	buf_dispose(&b);
 	httpc_free(c);
-	stop();
 }
 
 TEST(http_bad_input_is_refused_before_sending)
@@ -351,5 +309,4 @@ TEST(http_user_info_becomes_basic_auth_and_tls_works)
 	check_body(c, "/chunked/70000", 70000, -1);
 	buf_dispose(&doc);
 	httpc_free(c);
-	stop();
 }

@@ -14,6 +14,11 @@ void unit_fail(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4), noreturn));
 /* Runs fn after the current test whatever its outcome (servers, environment). */
 void unit_defer(void (*fn)(void));
+/* Starts python3 tests/servers/<script> [args...] (NULL-terminated); it prints
+ * "PORT n". Stopped after the test. */
+void unit_start_py_server(const char *script, const char *const *args, char port[16]);
+/* A file of the test PKI (tests/integration/fixtures/make-tls). */
+const char *unit_fixture(const char *name);
 /* Ends the test as skipped (a peer it needs is not there), with the reason. */
 void unit_skip(const char *why) __attribute__((noreturn));
 /* Writes a file in the scratch directory (or anywhere) for a test. */
