@@ -37,7 +37,7 @@ CFLAGS := -std=c11 -D_GNU_SOURCE -O2 $(WARN) -fstack-protector-strong \
 	-ffunction-sections -fdata-sections -MMD -MP -isystem $(DEPS_INC)
 LDFLAGS := -static -Wl,--gc-sections -L$(DEPS_LIB)
 
-LIB_SRCS := $(filter-out helper/main.c,$(wildcard helper/*.c)) $(wildcard certs/*.c net/*.c git/*.c)
+LIB_SRCS := $(filter-out helper/main.c,$(wildcard helper/*.c)) $(wildcard certs/*.c net/*.c git/*.c archive/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/gen/ca_bundle.o
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/gen/unit_index.o
@@ -119,6 +119,11 @@ build/fuzz/fuzz_http_resp: tests/fuzz/fuzz_http_resp.c $(FUZZ_SRCS) net/http_res
 	$(Q)hp=$$(scripts/fetch-sources --print-dir http-parser) && \
 	  clang -g -O1 -w -fsanitize=fuzzer-no-link,address,undefined -c -o $@.hp.o $$hp/http_parser.c && \
 	  clang $(FUZZ_CFLAGS) -I$$hp -o $@ $^ $@.hp.o
+# zip reading needs zlib and zstd: the host's (Debian's -dev packages) for this build.
+build/fuzz/fuzz_zip_read: tests/fuzz/fuzz_zip_read.c $(FUZZ_SRCS) archive/zip_read.c archive/zip_entry.c archive/extract.c | fuzz-tools
+	@mkdir -p $(@D)
+	@echo "  FUZZCC  $@"
+	$(Q)clang $(FUZZ_CFLAGS) -o $@ $^ -lz -lzstd
 fuzz-tools:
 	@scripts/install-test-deps --fuzz
 fuzz: $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)

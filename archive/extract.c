@@ -1,0 +1,423 @@
+#include "extract.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../helper/buf.h"
+#include "../helper/error.h"
+#include "../helper/log.h"
+#include "zip.h"
+
+enum kind { K_SKIP, K_DIR, K_FILE, K_LINK };
+
+struct item {
+	char *path; /* clean, relative; "" is the target itself */
+	size_t index;
+	enum kind kind;
+	bool superseded; /* a later entry has the same path */
+};
+
+struct job {
+	struct zip_reader *zr;
+	const char *archive;
+	char root[PATH_MAX]; /* realpath of the target */
+	struct item *items;
+	size_t n;
+	struct extract_stats *st;
+};
+
+int extract_clean_name(char *out, size_t size, const char *name, bool *is_dir)
+{
+	size_t len = 0, nlen = strlen(name);
+	const char *p = name;
+
+	*is_dir = nlen && name[nlen - 1] == '/';
+	if (!nlen)
+		return err_set(CIH_EUNSAFE, "invalid name (empty)");
+	if (name[0] == '/')
+		return err_set(CIH_EUNSAFE, "'%s': absolute path", name);
+	if (nlen >= PATH_MAX)
+		return err_set(CIH_EUNSAFE, "'%.64s...': name too long", name);
+	while (*p) {
+		size_t c = strcspn(p, "/");
+		if (c == 2 && !strncmp(p, "..", 2)) {
+			if (!len)
+				return err_set(CIH_EUNSAFE, "'%s': path is outside of the target", name);
+			while (len && out[len - 1] != '/')
+				len--;
+			if (len)
+				len--; /* the slash before the dropped component */
+		} else if (c && !(c == 1 && *p == '.')) {
+			if (c > NAME_MAX)
+				return err_set(CIH_EUNSAFE, "'%.64s...': name too long (a component over %d bytes)",
+					       name, NAME_MAX);
+			if (len + (len > 0) + c + 1 > size)
+				return err_set(CIH_EUNSAFE, "'%.64s...': name too long", name);
+			if (len)
+				out[len++] = '/';
+			memcpy(out + len, p, c);
+			len += c;
+		}
+		p += c + (p[c] == '/');
+	}
+	out[len] = '\0';
+	return 0;
+}
+
+static enum kind kind_of(const struct zip_entry *e, bool is_dir)
+{
+	switch (e->mode & S_IFMT) {
+	case S_IFDIR: return K_DIR;
+	case S_IFLNK: return K_LINK;
+	case S_IFREG: return is_dir ? K_DIR : K_FILE;
+	case 0: return is_dir ? K_DIR : K_FILE;
+	default: return K_SKIP; /* devices, fifos, sockets */
+	}
+}
+
+static int cmp_path(const void *a, const void *b)
+{
+	const struct item *x = a, *y = b;
+	int c = strcmp(x->path, y->path);
+	return c ? c : (x->index < y->index ? -1 : x->index > y->index);
+}
+
+static int cmp_index(const void *a, const void *b)
+{
+	const struct item *x = a, *y = b;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* The last item (by index) whose path is path, in items sorted by path; NULL if none. */
+static const struct item *find_last(const struct job *j, const char *path)
+{
+	size_t lo = 0, hi = j->n;
+
+	while (lo < hi) { /* first item whose path is >= path */
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(j->items[mid].path, path) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == j->n || strcmp(j->items[lo].path, path))
+		return NULL;
+	while (lo + 1 < j->n && !strcmp(j->items[lo + 1].path, path))
+		lo++;
+	return &j->items[lo];
+}
+
+/* Names are checked and planned before anything is written. */
+static int plan(struct job *j)
+{
+	size_t n = zip_reader_count(j->zr);
+	char clean[PATH_MAX];
+	bool is_dir;
+
+	if (!(j->items = calloc(n ? n : 1, sizeof(*j->items))))
+		return err_set(CIH_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		const struct zip_entry *e = zip_reader_entry(j->zr, i);
+		if (extract_clean_name(clean, sizeof(clean), e->name, &is_dir) < 0)
+			return err_prefix("zip '%s'", j->archive);
+		if (!(j->items[j->n].path = strdup(clean)))
+			return err_set(CIH_ENOMEM, "out of memory");
+		j->items[j->n].index = i;
+		j->items[j->n].kind = *clean ? kind_of(e, is_dir) : K_SKIP;
+		j->n++;
+	}
+	/* the last entry of a path wins; a path under a symlink entry is refused */
+	qsort(j->items, j->n, sizeof(*j->items), cmp_path);
+	for (size_t i = 0; i + 1 < j->n; i++)
+		if (!strcmp(j->items[i].path, j->items[i + 1].path))
+			j->items[i].superseded = true;
+	for (size_t i = 0; i < j->n; i++) {
+		const struct item *it = &j->items[i], *hit;
+		if (it->superseded || it->kind == K_SKIP)
+			continue;
+		/* every parent prefix, searched as a copy: the array must not change meanwhile */
+		for (const char *s = strchr(it->path, '/'); s; s = strchr(s + 1, '/')) {
+			memcpy(clean, it->path, (size_t)(s - it->path));
+			clean[s - it->path] = '\0';
+			hit = find_last(j, clean);
+			if (hit && hit->kind == K_LINK)
+				return err_set(CIH_EUNSAFE, "zip '%s': '%s' would be written through a "
+					       "symlink in the archive", j->archive, it->path);
+		}
+	}
+	qsort(j->items, j->n, sizeof(*j->items), cmp_index);
+	return 0;
+}
+
+/* An existing symlink on the way is followed only when it resolves inside the target. */
+static int enter(struct job *j, int fd, const char *comp, const char *sofar)
+{
+	char full[PATH_MAX * 2], real[PATH_MAX];
+	size_t rl = strlen(j->root);
+	int sub = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (sub >= 0 || (errno != ELOOP && errno != ENOTDIR))
+		return sub >= 0 ? sub : err_os("'%s': cannot open directory", sofar);
+	snprintf(full, sizeof(full), "%s/%s", j->root, sofar);
+	if (!realpath(full, real) || strncmp(real, j->root, rl) || (real[rl] && real[rl] != '/'))
+		return err_set(CIH_EUNSAFE, "'%s' is a symlink out of the target or not a directory: "
+			       "refusing to write through it", sofar);
+	if ((sub = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return err_os("'%s': cannot open directory", sofar);
+	return sub;
+}
+
+/* Walks path from the target, creating directories as it goes. Returns the fd of the
+ * directory holding the last component (*base set to it), or with whole set, of the
+ * directory path itself. */
+static int walk(struct job *j, char *path, bool whole, const char **base)
+{
+	int fd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), sub;
+	char *p = path;
+
+	if (fd < 0)
+		return err_os("cannot open the target directory");
+	for (;;) {
+		char *slash = strchr(p, '/');
+
+		if (!slash && !whole) {
+			*base = p;
+			return fd;
+		}
+		if (slash)
+			*slash = '\0';
+		if (mkdirat(fd, p, 0777) < 0 && errno != EEXIST) {
+			sub = err_os("'%s': cannot create directory", path);
+		} else {
+			sub = enter(j, fd, p, path);
+		}
+		if (slash)
+			*slash = '/';
+		close(fd);
+		if (sub < 0)
+			return sub;
+		fd = sub;
+		if (!slash) {
+			*base = NULL;
+			return fd;
+		}
+		p = slash + 1;
+	}
+}
+
+struct fdsink {
+	int fd;
+	uint64_t bytes;
+};
+
+static int write_sink(void *ctx, const void *data, size_t len)
+{
+	struct fdsink *s = ctx;
+	const char *p = data;
+
+	while (len) {
+		ssize_t w = write(s->fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return err_os("write");
+		p += w;
+		len -= (size_t)w;
+		s->bytes += (uint64_t)w;
+	}
+	return 0;
+}
+
+static void set_times(int dirfd, const char *name, int fd, int64_t mtime, bool nofollow)
+{
+	struct timespec ts[2] = { { 0, UTIME_NOW }, { (time_t)mtime, 0 } };
+
+	if (fd >= 0)
+		futimens(fd, ts);
+	else
+		utimensat(dirfd, name, ts, nofollow ? AT_SYMLINK_NOFOLLOW : 0);
+}
+
+static int extract_file(struct job *j, const struct item *it, const struct zip_entry *e)
+{
+	char *path = strdup(it->path), tmp[32];
+	const char *base;
+	struct fdsink s = { -1, 0 };
+	int dirfd = -1, rc = 0;
+	uint64_t rnd;
+
+	if (!path)
+		return err_set(CIH_ENOMEM, "out of memory");
+	if ((dirfd = rc = walk(j, path, false, &base)) < 0)
+		goto out;
+	do {
+		if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
+			rnd = (uint64_t)rand();
+		snprintf(tmp, sizeof(tmp), ".cih-%016llx", (unsigned long long)rnd);
+		s.fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	} while (s.fd < 0 && errno == EEXIST);
+	if (s.fd < 0) {
+		rc = err_os("'%s': cannot create", it->path);
+		goto out;
+	}
+	if ((rc = zip_entry_read(j->zr, it->index, write_sink, &s)) < 0)
+		goto out;
+	fchmod(s.fd, e->mode ? (e->mode & 0777) : 0644); /* never setuid, setgid or sticky */
+	if (e->has_owner && fchown(s.fd, e->uid, e->gid) < 0)
+		log_debug("'%s': keeping our owner: %s", it->path, strerror(errno));
+	set_times(-1, NULL, s.fd, e->mtime, false);
+	if (close(s.fd) < 0) {
+		s.fd = -1;
+		rc = err_os("'%s': write", it->path);
+		goto out;
+	}
+	s.fd = -1;
+	if (renameat(dirfd, tmp, dirfd, base) < 0) {
+		/* an empty directory in the way goes, as fastzip's os.Remove would */
+		if ((errno != EISDIR && errno != ENOTEMPTY && errno != EEXIST) ||
+		    unlinkat(dirfd, base, AT_REMOVEDIR) < 0 || renameat(dirfd, tmp, dirfd, base) < 0) {
+			rc = err_os("'%s': cannot put in place", it->path);
+			goto out;
+		}
+	}
+	tmp[0] = '\0';
+	j->st->files++;
+	j->st->bytes += s.bytes;
+out:
+	if (s.fd >= 0)
+		close(s.fd);
+	if (dirfd >= 0 && tmp[0] && rc < 0)
+		unlinkat(dirfd, tmp, 0); /* nothing half-written stays behind */
+	if (dirfd >= 0)
+		close(dirfd);
+	free(path);
+	return rc;
+}
+
+struct membuf {
+	char data[PATH_MAX];
+	size_t len;
+};
+
+static int mem_sink(void *ctx, const void *data, size_t len)
+{
+	struct membuf *m = ctx;
+
+	if (len > sizeof(m->data) - 1 - m->len)
+		return err_set(CIH_EUNSAFE, "symlink target too long");
+	memcpy(m->data + m->len, data, len);
+	m->len += len;
+	return 0;
+}
+
+static int extract_link(struct job *j, const struct item *it, const struct zip_entry *e)
+{
+	char *path = strdup(it->path);
+	struct membuf target = { .len = 0 };
+	const char *base;
+	int dirfd = -1, rc;
+
+	if (!path)
+		return err_set(CIH_ENOMEM, "out of memory");
+	if ((rc = zip_entry_read(j->zr, it->index, mem_sink, &target)) < 0)
+		goto out;
+	target.data[target.len] = '\0';
+	if (!target.len || strlen(target.data) != target.len) {
+		rc = err_set(CIH_EUNSAFE, "zip '%s': '%s': invalid name for a symlink target", j->archive,
+			     it->path);
+		goto out;
+	}
+	if ((dirfd = rc = walk(j, path, false, &base)) < 0)
+		goto out;
+	rc = 0;
+	if (unlinkat(dirfd, base, 0) < 0 && errno == EISDIR)
+		unlinkat(dirfd, base, AT_REMOVEDIR);
+	if (symlinkat(target.data, dirfd, base) < 0) {
+		rc = err_os("'%s': cannot create symlink", it->path);
+		goto out;
+	}
+	if (e->has_owner)
+		if (fchownat(dirfd, base, e->uid, e->gid, AT_SYMLINK_NOFOLLOW) < 0)
+			log_debug("'%s': keeping our owner", it->path);
+	set_times(dirfd, base, -1, e->mtime, true);
+	j->st->symlinks++;
+out:
+	if (dirfd >= 0)
+		close(dirfd);
+	free(path);
+	return rc;
+}
+
+static int make_dir(struct job *j, const struct item *it, bool metadata)
+{
+	const struct zip_entry *e = zip_reader_entry(j->zr, it->index);
+	char *path = strdup(it->path);
+	const char *base;
+	int fd;
+
+	if (!path)
+		return err_set(CIH_ENOMEM, "out of memory");
+	fd = walk(j, path, true, &base);
+	free(path);
+	if (fd < 0)
+		return fd;
+	if (metadata) {
+		fchmod(fd, e->mode ? (e->mode & 0777) : 0755);
+		if (e->has_owner && fchown(fd, e->uid, e->gid) < 0)
+			log_debug("'%s': keeping our owner", it->path);
+		set_times(-1, NULL, fd, e->mtime, false);
+	} else {
+		j->st->dirs++;
+	}
+	close(fd);
+	return 0;
+}
+
+int extract_zip(const char *path, struct extract_stats *stats)
+{
+	struct job j = { .archive = path, .st = stats };
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+
+	memset(stats, 0, sizeof(*stats));
+	if (fd < 0)
+		return err_os("cannot open '%s'", path);
+	if (!realpath(".", j.root)) {
+		close(fd);
+		return err_os("cannot resolve the target directory");
+	}
+	if ((rc = zip_reader_open(&j.zr, fd, path)) < 0 || (rc = plan(&j)) < 0)
+		goto out;
+	/* directories and files in archive order, then symlinks, then directory metadata */
+	for (size_t i = 0; i < j.n && rc == 0; i++) {
+		const struct item *it = &j.items[i];
+		const struct zip_entry *e = zip_reader_entry(j.zr, it->index);
+		if (it->superseded)
+			continue;
+		if (it->kind == K_DIR)
+			rc = make_dir(&j, it, false);
+		else if (it->kind == K_FILE)
+			rc = extract_file(&j, it, e);
+		else if (it->kind == K_SKIP && *it->path)
+			stats->skipped++;
+	}
+	for (size_t i = 0; i < j.n && rc == 0; i++)
+		if (!j.items[i].superseded && j.items[i].kind == K_LINK)
+			rc = extract_link(&j, &j.items[i], zip_reader_entry(j.zr, j.items[i].index));
+	for (size_t i = j.n; i-- > 0 && rc == 0;)
+		if (!j.items[i].superseded && j.items[i].kind == K_DIR)
+			rc = make_dir(&j, &j.items[i], true);
+out:
+	for (size_t i = 0; i < j.n; i++)
+		free(j.items[i].path);
+	free(j.items);
+	zip_reader_free(j.zr);
+	close(fd);
+	return rc;
+}
