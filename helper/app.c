@@ -208,5 +208,7 @@ int app_main(int argc, char **argv)
 		return 1;
 	}
 	current = cmd;
+	if (cmd->opts & CMD_RUNNER_LOG)
+		log_set_format(LOG_FMT_RUNNER);
 	return cmd->entry(argc, argv);
 }

@@ -7,6 +7,8 @@
 
 struct flag;
 
+#define CMD_RUNNER_LOG 0x1u
+
 struct command {
 	const char *name;
 	int (*entry)(int argc, char **argv);

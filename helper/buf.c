@@ -114,3 +114,38 @@ void buf_dispose(struct buf *b)
 	b->len = b->cap = 0;
 	b->failed = 0;
 }
+
+/* Go's strconv.Quote (valid UTF-8) or encoding/json's HTML-safe string escaping. */
+void buf_put_quoted(struct buf *b, const char *s, enum buf_quoting q)
+{
+	static const char go_only[] = "\a\b\f\v", go_letters[] = "abfv";
+
+	buf_putc(b, '"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		const char *g;
+
+		if (c == '"' || c == '\\') {
+			buf_putc(b, '\\');
+			buf_putc(b, (char)c);
+		} else if (c == '\n' || c == '\r' || c == '\t') {
+			buf_putc(b, '\\');
+			buf_putc(b, c == '\n' ? 'n' : c == '\r' ? 'r' : 't');
+		} else if (q == BUF_QUOTE_GO && c && (g = strchr(go_only, c))) {
+			buf_putc(b, '\\');
+			buf_putc(b, go_letters[g - go_only]);
+		} else if (q == BUF_QUOTE_GO && (c < 0x20 || c == 0x7f)) {
+			buf_printf(b, "\\x%02x", c);
+		} else if (q == BUF_QUOTE_JSON && (c < 0x20 || c == '<' || c == '>' || c == '&')) {
+			buf_printf(b, "\\u%04x", c);
+		} else if (q == BUF_QUOTE_JSON && c == 0xe2 && (unsigned char)s[1] == 0x80 &&
+			   ((unsigned char)s[2] == 0xa8 || (unsigned char)s[2] == 0xa9)) {
+			/* U+2028/U+2029 break JavaScript parsers; Go escapes them */
+			buf_printf(b, "\\u%04x", 0x2000 | (unsigned char)s[2]);
+			s += 2;
+		} else {
+			buf_putc(b, (char)c);
+		}
+	}
+	buf_putc(b, '"');
+}

@@ -22,6 +22,9 @@ int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf
 int buf_vprintf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Appends s padded with spaces on the right to at least width bytes. */
 int buf_pad(struct buf *b, const char *s, size_t width);
+enum buf_quoting { BUF_QUOTE_GO, BUF_QUOTE_JSON };
+/* Appends s quoted: Go's strconv.Quote, or encoding/json's HTML-safe string. */
+void buf_put_quoted(struct buf *b, const char *s, enum buf_quoting q);
 const char *buf_cstr(const struct buf *b);
 void buf_clear(struct buf *b);
 void buf_dispose(struct buf *b);

@@ -1,8 +1,10 @@
 /* gitlab-runner-helper subcommands, in the order help lists them.
- * COMMAND(name, entry, opts, usage) */
+ * COMMAND(name, entry, opts, usage); CMD_RUNNER_LOG: the runner log format whatever
+ * --log-format says (the transfer commands, as upstream). */
 #ifndef COMMAND
 #error "define COMMAND before including commands.h"
 #endif
+COMMAND("cache-extractor", cmd_cache_extractor, CMD_RUNNER_LOG, "download and extract cache artifacts (internal)")
 COMMAND("cache-init", cmd_cache_init, 0, "changed permissions for cache paths (internal)")
 COMMAND("health-check", cmd_health_check, 0, "check health for a specific address")
 COMMAND("tls-check", cmd_tls_check, 0, "show the trust store and check a TLS connection (cihelper)")

@@ -95,43 +95,6 @@ static int needs_quoting(const char *s)
 	return 0;
 }
 
-enum quoting { QUOTE_GO, QUOTE_JSON };
-
-/* Go's strconv.Quote (valid UTF-8) or encoding/json's HTML-safe string escaping. */
-static void put_quoted(struct buf *b, const char *s, enum quoting q)
-{
-	static const char go_only[] = "\a\b\f\v", go_letters[] = "abfv";
-
-	buf_putc(b, '"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		const char *g;
-
-		if (c == '"' || c == '\\') {
-			buf_putc(b, '\\');
-			buf_putc(b, (char)c);
-		} else if (c == '\n' || c == '\r' || c == '\t') {
-			buf_putc(b, '\\');
-			buf_putc(b, c == '\n' ? 'n' : c == '\r' ? 'r' : 't');
-		} else if (q == QUOTE_GO && c && (g = strchr(go_only, c))) {
-			buf_putc(b, '\\');
-			buf_putc(b, go_letters[g - go_only]);
-		} else if (q == QUOTE_GO && (c < 0x20 || c == 0x7f)) {
-			buf_printf(b, "\\x%02x", c);
-		} else if (q == QUOTE_JSON && (c < 0x20 || c == '<' || c == '>' || c == '&')) {
-			buf_printf(b, "\\u%04x", c);
-		} else if (q == QUOTE_JSON && c == 0xe2 && (unsigned char)s[1] == 0x80 &&
-			   ((unsigned char)s[2] == 0xa8 || (unsigned char)s[2] == 0xa9)) {
-			/* U+2028/U+2029 break JavaScript parsers; Go escapes them */
-			buf_printf(b, "\\u%04x", 0x2000 | (unsigned char)s[2]);
-			s += 2;
-		} else {
-			buf_putc(b, (char)c);
-		}
-	}
-	buf_putc(b, '"');
-}
-
 static int cmp_field(const void *a, const void *b)
 {
 	return strcmp(((const struct log_field *)a)->key, ((const struct log_field *)b)->key);
@@ -165,20 +128,20 @@ static void format_text(struct buf *b, enum log_level level, const char *msg,
 
 	put_time(&t);
 	buf_puts(b, "time=");
-	put_quoted(b, buf_cstr(&t), QUOTE_GO);
+	buf_put_quoted(b, buf_cstr(&t), BUF_QUOTE_GO);
 	buf_dispose(&t);
 	buf_printf(b, " level=%s", level_names[level]);
 	if (*msg) { /* logrus leaves msg out when it is empty */
 		buf_puts(b, " msg=");
 		if (needs_quoting(msg))
-			put_quoted(b, msg, QUOTE_GO);
+			buf_put_quoted(b, msg, BUF_QUOTE_GO);
 		else
 			buf_puts(b, msg);
 	}
 	for (size_t i = 0; i < n; i++) {
 		buf_printf(b, " %s=", f[i].key);
 		if (needs_quoting(f[i].value))
-			put_quoted(b, f[i].value, QUOTE_GO);
+			buf_put_quoted(b, f[i].value, BUF_QUOTE_GO);
 		else
 			buf_puts(b, f[i].value);
 	}
@@ -204,9 +167,9 @@ static void format_json(struct buf *b, enum log_level level, const char *msg,
 	for (size_t i = 0; i < m; i++) {
 		if (i)
 			buf_putc(b, ',');
-		put_quoted(b, all[i].key, QUOTE_JSON);
+		buf_put_quoted(b, all[i].key, BUF_QUOTE_JSON);
 		buf_putc(b, ':');
-		put_quoted(b, all[i].value, QUOTE_JSON);
+		buf_put_quoted(b, all[i].value, BUF_QUOTE_JSON);
 	}
 	buf_putc(b, '}');
 	buf_dispose(&t);

@@ -60,6 +60,9 @@ int httpc_send(struct httpc *c, const struct httpc_request *req, struct httpc_re
 int httpc_resp_status(const struct httpc_response *r);
 /* First value of a header (case-insensitive), or NULL. */
 const char *httpc_resp_header(const struct httpc_response *r, const char *name);
+/* Header i (in received order) for iteration; false past the last. */
+bool httpc_resp_header_at(const struct httpc_response *r, size_t i, const char **name,
+			  const char **value);
 /* Content-Length, or -1 when the server did not say. */
 int64_t httpc_resp_length(const struct httpc_response *r);
 /* The URL that answered, after redirects, cleaned of user info and query. */

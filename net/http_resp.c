@@ -196,6 +196,16 @@ const char *httpc_resp_header(const struct httpc_response *r, const char *name)
 	return NULL;
 }
 
+bool httpc_resp_header_at(const struct httpc_response *r, size_t i, const char **name,
+			  const char **value)
+{
+	if (i >= r->nheaders)
+		return false;
+	*name = r->headers[i].name;
+	*value = r->headers[i].value;
+	return true;
+}
+
 int64_t httpc_resp_length(const struct httpc_response *r)
 {
 	return r->content_length;

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A scripted HTTP/1.1 server for the HTTP client's tests (Python stdlib only).
 
-Prints "PORT <n>" once it listens on 127.0.0.1. With --tls CERT KEY it speaks TLS.
+Prints "PORT <n>" once it listens on 127.0.0.1. With --tls CERT KEY it speaks TLS;
+--root DIR is what /file/ serves.
 Routes (GET unless said):
   /bytes/N            N bytes of a fixed pattern, Content-Length
   /chunked/N          the same bytes, Transfer-Encoding: chunked (chunks of 1000)
@@ -14,7 +15,13 @@ Routes (GET unless said):
   /conns              the number of TCP connections accepted so far
   /loop               302 to itself, for ever
   /flaky/K/ID         status 500 for the first K requests carrying that ID, then 200 "ok"
+  /file/NAME[?fail=K&id=ID]
+                      GET/HEAD a file of --root DIR: Last-Modified from its mtime, an ETag,
+                      X-Amz-Meta-Cachekey: NAME and x-goog-meta-Foo-Bar: v; 404 when missing;
+                      with fail=K the first K requests of that id get an S3-style 500
 """
+import email.utils
+import os
 import hashlib
 import json
 import socketserver
@@ -130,6 +137,23 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(302, b"", [("Location", "/loop")])
         if head == "conns":
             return self.send(200, str(self.server.conns).encode())
+        if head == "file":
+            q = parse_qs(u.query)
+            if "fail" in q:
+                key = q.get("id", ["-"])[0]
+                with self.server.lock:
+                    seen = self.server.flaky.get(key, 0)
+                    self.server.flaky[key] = seen + 1
+                if seen < int(q["fail"][0]):
+                    return self.send(500, b"<?xml version=\"1.0\"?><Error><Code>Boom</Code>"
+                                          b"<Message>try again</Message></Error>")
+            path = os.path.join(self.server.root or "/nonexistent", parts[1])
+            if not os.path.isfile(path):
+                return self.send(404, b"<Error><Code>NoSuchKey</Code></Error>")
+            data = open(path, "rb").read()
+            lm = email.utils.formatdate(os.stat(path).st_mtime, usegmt=True)
+            return self.send(200, data, [("Last-Modified", lm), ("ETag", '"etag-%d"' % len(data)),
+                                         ("X-Amz-Meta-Cachekey", parts[1]), ("x-goog-meta-Foo-Bar", "v")])
         if head == "flaky":
             key = parts[2]
             with self.server.lock:
@@ -145,10 +169,19 @@ class Handler(BaseHTTPRequestHandler):
 
 def main():
     srv = Server(("127.0.0.1", 0), Handler)
-    if len(sys.argv) == 4 and sys.argv[1] == "--tls":
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(sys.argv[2], sys.argv[3])
-        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    srv.root = None
+    args = sys.argv[1:]
+    while args:
+        if args[0] == "--tls":
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(args[1], args[2])
+            srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+            args = args[3:]
+        elif args[0] == "--root":
+            srv.root = args[1]
+            args = args[2:]
+        else:
+            sys.exit("http_fake: unknown argument " + args[0])
     print("PORT %d" % srv.server_address[1], flush=True)
     srv.serve_forever()
 

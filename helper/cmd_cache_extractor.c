@@ -1,0 +1,467 @@
+/* cache-extractor: download the cache archive from a presigned URL (with the alternate
+ * key and HEAD-based choice), then extract the local archive into the working
+ * directory (runner-helper-cli.md 1.5, 3.1, 3.4). */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../archive/extract.h"
+#include "../net/http.h"
+#include "../net/httpdate.h"
+#include "../net/url.h"
+#include "app.h"
+#include "buf.h"
+#include "error.h"
+#include "flags.h"
+#include "log.h"
+#include "meter.h"
+
+#define DEFAULT_BUFFER (4 << 20)
+#define DEFAULT_CHUNK (16 << 20)
+
+struct opts {
+	const char *file, *url, *gocloud_url, *alt_url, *alt_gocloud_url, *head_url, *alt_head_url;
+	const char *env_file;
+	int64_t timeout_min, buffer_size, chunk_size, concurrency, retry, retry_time, meter_freq;
+};
+
+/* An error and whether the helpers' retry loop may try again. */
+struct outcome {
+	int rc;
+	bool retryable;
+	bool not_found;
+};
+
+static void clean_url(struct buf *out, const char *raw)
+{
+	struct url u;
+
+	if (url_parse(&u, raw) == 0) {
+		url_clean(out, &u);
+		url_dispose(&u);
+	} else {
+		buf_puts(out, "(invalid URL)");
+	}
+}
+
+/* HEAD for the alternate choice: Last-Modified when 200 and parseable, else 0. */
+static time_t head_time(struct httpc *c, const char *url, int64_t timeout_ms)
+{
+	struct httpc_response *r = NULL;
+	const char *lm;
+	time_t t = 0;
+
+	if (httpc_send(c, &(struct httpc_request){ .method = "HEAD", .url = url, .timeout_ms = timeout_ms },
+		       &r) < 0)
+		return 0;
+	if (httpc_resp_status(r) == 200 && (lm = httpc_resp_header(r, "Last-Modified")) &&
+	    httpdate_parse(&t, lm, false) < 0)
+		t = 0;
+	if (httpc_resp_status(r) != 200)
+		t = 0;
+	httpc_resp_free(r);
+	return t;
+}
+
+static void fmt_time(char *out, size_t size, time_t t)
+{
+	struct tm tm;
+
+	if (!t) {
+		snprintf(out, size, "0001-01-01 00:00:00 +0000 UTC");
+		return;
+	}
+	gmtime_r(&t, &tm);
+	strftime(out, size, "%Y-%m-%d %H:%M:%S +0000 UTC", &tm);
+}
+
+static const char *select_url(struct httpc *c, const struct opts *o, int64_t timeout_ms)
+{
+	time_t p, a;
+	char pt[40], at[40];
+	struct buf pu = BUF_INIT, au = BUF_INIT;
+	const char *chosen = o->url, *why;
+
+	if (!o->alt_url || !*o->alt_url)
+		return o->url;
+	p = head_time(c, o->head_url && *o->head_url ? o->head_url : o->url, timeout_ms);
+	a = head_time(c, o->alt_head_url && *o->alt_head_url ? o->alt_head_url : o->alt_url, timeout_ms);
+	if (!p && a) {
+		why = "Selecting alternate cache URL: primary not available";
+		chosen = o->alt_url;
+	} else if (p && a && a > p) {
+		why = "Selecting alternate cache URL: newer timestamp";
+		chosen = o->alt_url;
+	} else {
+		why = "Selecting primary cache URL";
+	}
+	clean_url(&pu, o->url);
+	clean_url(&au, o->alt_url);
+	fmt_time(pt, sizeof(pt), p);
+	fmt_time(at, sizeof(at), a);
+	log_write(LOG_INFO,
+		  (struct log_field[]){ { "alternate_modified", at }, { "alternate_url", buf_cstr(&au) },
+					{ "primary_modified", pt }, { "primary_url", buf_cstr(&pu) } },
+		  4, "%s", why);
+	buf_dispose(&pu);
+	buf_dispose(&au);
+	return chosen;
+}
+
+/* The text between <tag> and </tag> in an XML error body, if any. */
+static void xml_text(char *out, size_t size, const char *body, const char *tag)
+{
+	char open[24], close[24];
+	const char *s, *e;
+
+	snprintf(open, sizeof(open), "<%s>", tag);
+	snprintf(close, sizeof(close), "</%s>", tag);
+	out[0] = '\0';
+	if ((s = strstr(body, open)) && (e = strstr(s += strlen(open), close)))
+		snprintf(out, size, "%.*s", (int)(e - s), s);
+}
+
+static const char *reason_phrase(int status)
+{
+	switch (status) {
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 500: return "Internal Server Error";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
+	default: return NULL;
+	}
+}
+
+/* "received: 503 Service Unavailable[. Request failed with code: C, message: M]" from
+ * the S3/GCS/Azure XML error body (retry_helper.go's retryOnServerError). */
+static int status_error(struct httpc_response *r)
+{
+	char body[4096], code[256], msg[512];
+	int status = httpc_resp_status(r);
+	const char *reason = reason_phrase(status);
+	struct buf text = BUF_INIT;
+	size_t len = 0;
+	ssize_t n;
+
+	while (len < sizeof(body) - 1 && (n = httpc_resp_read(r, body + len, sizeof(body) - 1 - len)) > 0)
+		len += (size_t)n;
+	body[len] = '\0';
+	xml_text(code, sizeof(code), body, "Code");
+	xml_text(msg, sizeof(msg), body, "Message");
+	buf_printf(&text, "received: %d%s%s", status, reason ? " " : "", reason ? reason : "");
+	if (*code || *msg)
+		buf_puts(&text, ". Request failed with ");
+	if (*code)
+		buf_printf(&text, "code: %s", code);
+	if (*msg)
+		buf_printf(&text, ", message: %s", msg);
+	err_set(CIH_EHTTP, "%s", buf_cstr(&text));
+	buf_dispose(&text);
+	return CIH_EHTTP;
+}
+
+/* metadata.json next to the archive: x-<any>-meta-<key> headers, sorted, compact. */
+static int write_metadata(const char *file, struct httpc_response *r)
+{
+	struct buf path = BUF_INIT, json = BUF_INIT;
+	const char *keys[64], *vals[64], *name, *value;
+	size_t n = 0;
+	char *dir = strdup(file);
+	int fd, rc = 0;
+
+	if (!dir)
+		return err_set(CIH_ENOMEM, "out of memory");
+	for (size_t i = 0; n < 64 && httpc_resp_header_at(r, i, &name, &value); i++) {
+		const char *p = name;
+		int dashes = 0;
+		while (*p && dashes < 3)
+			dashes += *p++ == '-';
+		if (dashes == 3 && *p && (name[0] == 'x' || name[0] == 'X') && name[1] == '-' &&
+		    !strncasecmp(strchr(name + 2, '-') + 1, "meta-", 5)) {
+			keys[n] = p;
+			vals[n++] = value;
+		}
+	}
+	for (size_t i = 1; i < n; i++) /* sort by key, case-insensitively (keys are lower-cased) */
+		for (size_t k = i; k > 0 && strcasecmp(keys[k - 1], keys[k]) > 0; k--) {
+			const char *t = keys[k]; keys[k] = keys[k - 1]; keys[k - 1] = t;
+			t = vals[k]; vals[k] = vals[k - 1]; vals[k - 1] = t;
+		}
+	buf_putc(&json, '{');
+	for (size_t i = 0; i < n; i++) {
+		struct buf key = BUF_INIT;
+		for (const char *c = keys[i]; *c; c++)
+			buf_putc(&key, (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c));
+		if (i)
+			buf_putc(&json, ',');
+		buf_put_quoted(&json, buf_cstr(&key), BUF_QUOTE_JSON);
+		buf_putc(&json, ':');
+		buf_put_quoted(&json, vals[i], BUF_QUOTE_JSON);
+		buf_dispose(&key);
+	}
+	buf_putc(&json, '}');
+	buf_printf(&path, "%s/metadata.json", dirname(dir));
+	if ((fd = open(buf_cstr(&path), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) < 0 ||
+	    write(fd, json.ptr, json.len) != (ssize_t)json.len || close(fd) < 0)
+		rc = err_os("writing metadata file");
+	buf_dispose(&path);
+	buf_dispose(&json);
+	free(dir);
+	return rc;
+}
+
+static struct outcome save(const struct opts *o, struct httpc_response *r, time_t date, const char *url)
+{
+	struct outcome out = { 0, false, false };
+	char *dircopy = strdup(o->file), *basecopy = strdup(o->file), tmp[4200] = "", *buf = NULL;
+	const char *etag = httpc_resp_header(r, "ETag"), *dir, *bn;
+	struct buf name = BUF_INIT, cleaned = BUF_INIT;
+	struct meter m;
+	int fd = -1;
+	uint64_t rnd;
+	ssize_t n;
+
+	if (!dircopy || !basecopy || !(buf = malloc((size_t)o->buffer_size))) {
+		out.rc = err_set(CIH_ENOMEM, "out of memory");
+		goto done;
+	}
+	dir = dirname(dircopy);
+	bn = basename(basecopy);
+	do { /* "cache*" next to the archive, as os.CreateTemp(dir, "cache") */
+		if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
+			rnd = (uint64_t)rand();
+		snprintf(tmp, sizeof(tmp), "%s/cache%llu", dir, (unsigned long long)(rnd % 1000000000000ull));
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	} while (fd < 0 && errno == EEXIST);
+	if (fd < 0) {
+		out.rc = err_os("creating a temporary file next to '%s'", o->file);
+		tmp[0] = '\0';
+		goto done;
+	}
+	/* the archive's name without its extension, as upstream logs it */
+	buf_put(&name, bn, strrchr(bn, '.') ? (size_t)(strrchr(bn, '.') - bn) : strlen(bn));
+	clean_url(&cleaned, url);
+	if (etag)
+		log_write(LOG_INFO, &(struct log_field){ "etag", etag }, 1, "Downloading %s from %s",
+			  buf_cstr(&name), buf_cstr(&cleaned));
+	else
+		log_info("Downloading %s from %s", buf_cstr(&name), buf_cstr(&cleaned));
+	meter_start(&m, "Downloading cache", httpc_resp_length(r), o->meter_freq);
+	while ((n = httpc_resp_read(r, buf, (size_t)o->buffer_size)) > 0) {
+		for (ssize_t w = 0, k; w < n; w += k)
+			if ((k = write(fd, buf + w, (size_t)(n - w))) < 0) {
+				out.rc = err_os("writing '%s'", tmp);
+				goto done;
+			}
+		meter_add(&m, (size_t)n);
+	}
+	meter_done(&m);
+	if (n < 0) { /* a body cut short: worth another try */
+		out.rc = (int)n;
+		out.retryable = true;
+		goto done;
+	}
+	if (date) {
+		struct timespec ts[2] = { { 0, UTIME_NOW }, { date, 0 } };
+		futimens(fd, ts);
+	}
+	n = close(fd);
+	fd = -1;
+	if (n < 0) {
+		out.rc = err_os("writing '%s'", tmp);
+		goto done;
+	}
+	if (rename(tmp, o->file) < 0) {
+		out.rc = err_os("renaming");
+		goto done;
+	}
+	tmp[0] = '\0';
+	out.rc = write_metadata(o->file, r);
+done:
+	if (fd >= 0)
+		close(fd);
+	if (tmp[0])
+		unlink(tmp); /* no partial archive is left behind */
+	buf_dispose(&name);
+	buf_dispose(&cleaned);
+	free(buf);
+	free(dircopy);
+	free(basecopy);
+	return out;
+}
+
+/* mkdir -p with 0700 for the directories above path. */
+static int make_parents(const char *path)
+{
+	char *copy = strdup(path), *dir;
+	int rc = 0;
+
+	if (!copy)
+		return err_set(CIH_ENOMEM, "out of memory");
+	dir = dirname(copy);
+	for (char *p = dir + 1; *p; p++) {
+		if (*p == '/') {
+			*p = '\0';
+			mkdir(dir, 0700);
+			*p = '/';
+		}
+	}
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		rc = err_os("mkdir %s", dir);
+	free(copy);
+	return rc;
+}
+
+static struct outcome download(struct httpc *c, const struct opts *o)
+{
+	int64_t timeout_ms = (o->timeout_min > 0 ? o->timeout_min : 10) * 60000;
+	struct outcome out = { 0, false, false };
+	struct httpc_response *r = NULL;
+	const char *url, *lm;
+	time_t date = 0;
+	struct stat st;
+
+	if ((out.rc = make_parents(o->file)) < 0)
+		return out;
+	log_info("Using presigned URL for cache download");
+	url = select_url(c, o, timeout_ms);
+	if ((out.rc = httpc_send(c, &(struct httpc_request){ .method = "GET", .url = url,
+							      .timeout_ms = timeout_ms },
+				 &r)) < 0) {
+		out.retryable = true;
+		return out;
+	}
+	if (httpc_resp_status(r) == 404) {
+		out.rc = err_set(CIH_ENOTFOUND, "file does not exist");
+		out.not_found = true;
+	} else if (httpc_resp_status(r) / 100 != 2) {
+		out.rc = status_error(r);
+		out.retryable = httpc_resp_status(r) / 100 == 5;
+	} else {
+		/* strict RFC 1123: a missing or odd Last-Modified is the zero time, so an
+		 * existing local file counts as up to date (upstream behaviour) */
+		if ((lm = httpc_resp_header(r, "Last-Modified")) && httpdate_parse(&date, lm, true) < 0)
+			date = 0;
+		if (lstat(o->file, &st) == 0 && date <= st.st_mtime) {
+			char *b = strdup(o->file);
+			log_info("%s is up to date", b ? basename(b) : o->file);
+			free(b);
+		} else {
+			out = save(o, r, date, url);
+		}
+	}
+	httpc_resp_free(r);
+	return out;
+}
+
+static int warn_exit(const char *msg)
+{
+	log_warn("%s", msg);
+	return 1;
+}
+
+int cmd_cache_extractor(int argc, char **argv)
+{
+	struct opts o = { .buffer_size = DEFAULT_BUFFER, .chunk_size = DEFAULT_CHUNK, .concurrency = 16,
+			  .retry = 2, .retry_time = 1000000000 };
+	const struct flag flags[] = {
+		{ "file", NULL, FLAG_STR, &o.file, NULL, "The file containing your cache artifacts", 0, NULL },
+		{ "url", NULL, FLAG_STR, &o.url, NULL, "URL of remote cache resource", 0, NULL },
+		{ "gocloud-url", NULL, FLAG_STR, &o.gocloud_url, NULL, "Go Cloud URL of remote cache resource (requires credentials)", 0, NULL },
+		{ "alternate-url", NULL, FLAG_STR, &o.alt_url, NULL, "(temporary) Alternate pre-signed URL of remote cache resource", 0, NULL },
+		{ "alternate-gocloud-url", NULL, FLAG_STR, &o.alt_gocloud_url, NULL, "(temporary) Alternate Go Cloud URL of remote cache resource", 0, NULL },
+		{ "head-url", NULL, FLAG_STR, &o.head_url, NULL, "(temporary) HEAD pre-signed URL for primary cache existence check", 0, NULL },
+		{ "alternate-head-url", NULL, FLAG_STR, &o.alt_head_url, NULL, "(temporary) HEAD pre-signed URL for alternate cache existence check", 0, NULL },
+		{ "timeout", NULL, FLAG_INT, &o.timeout_min, NULL, "Overall timeout for cache downloading request (in minutes)", 0, NULL },
+		{ "env-file", NULL, FLAG_STR, &o.env_file, NULL, "Filename containing environment variables to read", 0, NULL },
+		{ "transfer-buffer-size", NULL, FLAG_INT, &o.buffer_size, "CACHE_TRANSFER_BUFFER_SIZE", "Buffer size in bytes for streaming cache download (default 4 MiB)", 0, NULL },
+		{ "chunk-size", NULL, FLAG_INT, &o.chunk_size, "CACHE_CHUNK_SIZE", "Chunk size in bytes for parallel cache download (default 16 MiB)", 0, NULL },
+		{ "concurrency", NULL, FLAG_INT, &o.concurrency, "CACHE_CONCURRENCY", "Concurrent chunks for parallel cache transfer (default 16)", 0, NULL },
+		{ "retry", NULL, FLAG_INT, &o.retry, NULL, "How many times to retry upload", 0, NULL },
+		{ "retry-time", NULL, FLAG_DURATION, &o.retry_time, NULL, "How long to wait between retries", 0, NULL },
+		{ "transfer-meter-frequency", NULL, FLAG_DURATION, &o.meter_freq, "TRANSFER_METER_FREQUENCY", "If set to more than 0s it enables an interactive transfer meter", 0, NULL },
+	};
+	struct httpc *c = NULL;
+	struct extract_stats st;
+	struct outcome out;
+	char cwd[4096], magic[4] = { 0 };
+	int rc, fd;
+
+	argc--, argv++;
+	if (app_command_flags(flags, sizeof(flags) / sizeof(flags[0]), &argc, &argv, &rc))
+		return rc;
+	if (o.buffer_size == 0)
+		o.buffer_size = DEFAULT_BUFFER;
+	if (o.chunk_size == 0)
+		o.chunk_size = DEFAULT_CHUNK;
+	if (o.buffer_size <= 0 || o.buffer_size > (1 << 30)) {
+		log_fatal("invalid cache transfer buffer size %lld (CACHE_TRANSFER_BUFFER_SIZE / --transfer-buffer-size): must be positive; use 0 for default %d bytes",
+			  (long long)o.buffer_size, DEFAULT_BUFFER);
+		return 1;
+	}
+	if (o.chunk_size < 0 || o.concurrency < 0) {
+		log_fatal(o.chunk_size < 0 ? "invalid cache chunk size %lld (CACHE_CHUNK_SIZE / --chunk-size): must be non-negative; use 0 for default 16777216 bytes"
+					   : "invalid cache concurrency %lld (CACHE_CONCURRENCY / --concurrency): must be non-negative",
+			  (long long)(o.chunk_size < 0 ? o.chunk_size : o.concurrency));
+		return 1;
+	}
+	if (!getcwd(cwd, sizeof(cwd))) {
+		log_fatal("Unable to get working directory");
+		return 1;
+	}
+	if (!o.file || !*o.file)
+		return warn_exit("Missing cache file");
+	if ((o.gocloud_url && *o.gocloud_url) || (o.alt_gocloud_url && *o.alt_gocloud_url)) {
+		log_fatal("--gocloud-url (s3://, azblob://) is not implemented in this cihelper version; use presigned URLs");
+		return 1;
+	}
+	if (o.url && *o.url) {
+		if (httpc_new(&c, NULL) < 0)
+			return app_fatal_error(NULL);
+		out = download(c, &o);
+		/* retry_helper.go: only retryable errors, a fixed --retry-time before each */
+		for (int64_t attempt = 1; attempt <= o.retry && out.rc < 0 && out.retryable; attempt++) {
+			struct timespec ts = { (time_t)(o.retry_time / 1000000000), (long)(o.retry_time % 1000000000) };
+			nanosleep(&ts, NULL);
+			log_with_error(LOG_WARN, "Retrying...");
+			out = download(c, &o);
+		}
+		httpc_free(c);
+		if (out.rc < 0)
+			return warn_exit(err_last()->msg);
+	} else {
+		log_info("No URL provided, cache will not be downloaded from shared cache server. "
+			 "Instead a local version of cache will be extracted.");
+	}
+	if ((fd = open(o.file, O_RDONLY | O_CLOEXEC)) < 0) {
+		if (errno == ENOENT)
+			return warn_exit("Cache file does not exist");
+		err_os("open %s", o.file);
+		return app_fatal_error(NULL);
+	}
+	if (read(fd, magic, 4) < 0)
+		magic[0] = 0;
+	close(fd);
+	if (!memcmp(magic, "\x28\xb5\x2f\xfd", 4) || !memcmp(magic, "\x1f\x8b", 2)) {
+		log_fatal("unsupported archive format: %s",
+			  magic[0] == 0x1f ? "gzip" : "tarzstd (coming with the tar engine)");
+		return 1;
+	}
+	if (extract_zip(o.file, &st) < 0)
+		return app_fatal_error(NULL);
+	log_debug("extracted %zu files, %zu directories, %zu symlinks (%zu skipped)", st.files,
+		  st.dirs, st.symlinks, st.skipped);
+	return 0;
+}
