@@ -2,11 +2,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -193,11 +193,12 @@ static int walk(struct job *j, char *path, bool whole, const char **base)
 		}
 		if (slash)
 			*slash = '\0';
-		if (mkdirat(fd, p, 0777) < 0 && errno != EEXIST) {
+		/* most directories exist already: open first, create only when missing */
+		sub = openat(fd, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0 && errno == ENOENT && mkdirat(fd, p, 0777) < 0 && errno != EEXIST)
 			sub = err_os("'%s': cannot create directory", path);
-		} else {
+		else if (sub < 0)
 			sub = enter(j, fd, p, path);
-		}
 		if (slash)
 			*slash = '/';
 		close(fd);
@@ -245,29 +246,58 @@ static void set_times(int dirfd, const char *name, int fd, int64_t mtime, bool n
 		utimensat(dirfd, name, ts, nofollow ? AT_SYMLINK_NOFOLLOW : 0);
 }
 
-static int extract_file(struct job *j, const struct item *it, const struct zip_entry *e)
+/* A worker's state: its last parent directory (files of one directory come in a
+ * row), its decoder scratch, and a counter for temporary names. */
+struct dircache {
+	char path[PATH_MAX];
+	int fd;
+	struct zip_scratch *scratch;
+	unsigned worker;
+	unsigned long long seq;
+};
+
+static int parent_of(struct job *j, char *path, const char **base, struct dircache *dc)
 {
-	char *path = strdup(it->path), tmp[32];
+	char *slash = strrchr(path, '/');
+	size_t len = slash ? (size_t)(slash - path) : 0;
+	int fd;
+
+	if (dc->fd >= 0 && strlen(dc->path) == len && !strncmp(dc->path, path, len)) {
+		*base = slash ? slash + 1 : path;
+		return dc->fd;
+	}
+	if ((fd = walk(j, path, false, base)) < 0)
+		return fd;
+	if (dc->fd >= 0)
+		close(dc->fd);
+	dc->fd = fd;
+	memcpy(dc->path, path, len);
+	dc->path[len] = '\0';
+	return fd;
+}
+
+static int extract_file(struct job *j, const struct item *it, const struct zip_entry *e,
+			struct extract_stats *st, struct dircache *dc)
+{
+	char *path = strdup(it->path), tmp[32] = "";
 	const char *base;
 	struct fdsink s = { -1, 0 };
 	int dirfd = -1, rc = 0;
-	uint64_t rnd;
 
 	if (!path)
 		return err_set(CIH_ENOMEM, "out of memory");
-	if ((dirfd = rc = walk(j, path, false, &base)) < 0)
+	if ((dirfd = rc = parent_of(j, path, &base, dc)) < 0)
 		goto out;
-	do {
-		if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
-			rnd = (uint64_t)rand();
-		snprintf(tmp, sizeof(tmp), ".cih-%016llx", (unsigned long long)rnd);
+	do { /* unique per process, worker and file; O_EXCL settles any clash */
+		snprintf(tmp, sizeof(tmp), ".cih-%x-%x-%llx", (unsigned)getpid() & 0xfffff, dc->worker,
+			 dc->seq++);
 		s.fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	} while (s.fd < 0 && errno == EEXIST);
 	if (s.fd < 0) {
 		rc = err_os("'%s': cannot create", it->path);
 		goto out;
 	}
-	if ((rc = zip_entry_read(j->zr, it->index, write_sink, &s)) < 0)
+	if ((rc = zip_entry_read(j->zr, it->index, dc->scratch, write_sink, &s)) < 0)
 		goto out;
 	fchmod(s.fd, e->mode ? (e->mode & 0777) : 0644); /* never setuid, setgid or sticky */
 	if (e->has_owner && fchown(s.fd, e->uid, e->gid) < 0)
@@ -288,16 +318,14 @@ static int extract_file(struct job *j, const struct item *it, const struct zip_e
 		}
 	}
 	tmp[0] = '\0';
-	j->st->files++;
-	j->st->bytes += s.bytes;
+	st->files++;
+	st->bytes += s.bytes;
 out:
 	if (s.fd >= 0)
 		close(s.fd);
 	if (dirfd >= 0 && tmp[0] && rc < 0)
 		unlinkat(dirfd, tmp, 0); /* nothing half-written stays behind */
-	if (dirfd >= 0)
-		close(dirfd);
-	free(path);
+	free(path); /* dirfd belongs to the cache */
 	return rc;
 }
 
@@ -326,7 +354,7 @@ static int extract_link(struct job *j, const struct item *it, const struct zip_e
 
 	if (!path)
 		return err_set(CIH_ENOMEM, "out of memory");
-	if ((rc = zip_entry_read(j->zr, it->index, mem_sink, &target)) < 0)
+	if ((rc = zip_entry_read(j->zr, it->index, NULL, mem_sink, &target)) < 0)
 		goto out;
 	target.data[target.len] = '\0';
 	if (!target.len || strlen(target.data) != target.len) {
@@ -380,7 +408,93 @@ static int make_dir(struct job *j, const struct item *it, bool metadata)
 	return 0;
 }
 
-int extract_zip(const char *path, struct extract_stats *stats)
+/* Files are written by `concurrency` workers that claim entries in archive order. */
+#define CLAIM 32 /* entries a worker takes at once: fewer locks, siblings together */
+
+struct pool {
+	struct job *j;
+	const struct item **order; /* file items sorted by path */
+	size_t norder;
+	pthread_mutex_t lock;
+	size_t next;
+	unsigned workers;
+	int rc;
+	char msg[ERR_MSG_MAX]; /* errors are per thread: the first one is copied here */
+	struct extract_stats st;
+};
+
+static void *file_worker(void *arg)
+{
+	struct pool *p = arg;
+	struct extract_stats st = { 0 };
+	struct dircache dc = { "", -1, zip_scratch_new(), 0, 0 };
+	int rc = dc.scratch ? 0 : err_set(CIH_ENOMEM, "out of memory");
+
+	pthread_mutex_lock(&p->lock);
+	dc.worker = p->workers++;
+	pthread_mutex_unlock(&p->lock);
+	while (rc == 0) {
+		size_t from, to;
+
+		pthread_mutex_lock(&p->lock);
+		from = p->next;
+		to = p->rc < 0 ? from : (from + CLAIM < p->norder ? from + CLAIM : p->norder);
+		p->next = to;
+		pthread_mutex_unlock(&p->lock);
+		if (from == to)
+			break;
+		for (size_t i = from; i < to && rc == 0; i++)
+			rc = extract_file(p->j, p->order[i], zip_reader_entry(p->j->zr, p->order[i]->index),
+					  &st, &dc);
+	}
+	pthread_mutex_lock(&p->lock);
+	if (rc < 0 && p->rc == 0) { /* errors are per thread: the first is copied out */
+		p->rc = rc;
+		snprintf(p->msg, sizeof(p->msg), "%s", err_last()->msg);
+	}
+	p->st.files += st.files;
+	p->st.bytes += st.bytes;
+	pthread_mutex_unlock(&p->lock);
+	if (dc.fd >= 0)
+		close(dc.fd);
+	zip_scratch_free(dc.scratch);
+	return NULL;
+}
+
+/* Plain path order. Grouping a directory's files together measured slower: both
+ * workers then create entries in one directory and wait on its lock in the kernel. */
+static int cmp_item_path(const void *a, const void *b)
+{
+	return strcmp((*(const struct item *const *)a)->path, (*(const struct item *const *)b)->path);
+}
+
+static int extract_files(struct job *j, int concurrency)
+{
+	struct pool p = { .j = j, .lock = PTHREAD_MUTEX_INITIALIZER };
+	pthread_t tids[64];
+	int started = 0;
+
+	if (!(p.order = malloc((j->n ? j->n : 1) * sizeof(*p.order))))
+		return err_set(CIH_ENOMEM, "out of memory");
+	for (size_t i = 0; i < j->n; i++)
+		if (!j->items[i].superseded && j->items[i].kind == K_FILE)
+			p.order[p.norder++] = &j->items[i];
+	qsort(p.order, p.norder, sizeof(*p.order), cmp_item_path);
+	if (concurrency > 64)
+		concurrency = 64;
+	for (int i = 1; i < concurrency; i++) /* the calling thread is a worker too */
+		if (pthread_create(&tids[started], NULL, file_worker, &p) == 0)
+			started++;
+	file_worker(&p);
+	for (int i = 0; i < started; i++)
+		pthread_join(tids[i], NULL);
+	free(p.order);
+	j->st->files += p.st.files;
+	j->st->bytes += p.st.bytes;
+	return p.rc < 0 ? err_set(p.rc, "%s", p.msg) : 0;
+}
+
+int extract_zip(const char *path, int concurrency, struct extract_stats *stats)
 {
 	struct job j = { .archive = path, .st = stats };
 	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
@@ -394,19 +508,19 @@ int extract_zip(const char *path, struct extract_stats *stats)
 	}
 	if ((rc = zip_reader_open(&j.zr, fd, path)) < 0 || (rc = plan(&j)) < 0)
 		goto out;
-	/* directories and files in archive order, then symlinks, then directory metadata */
+	/* directories in archive order, then files concurrently, then symlinks, then
+	 * directory metadata (deepest first) */
 	for (size_t i = 0; i < j.n && rc == 0; i++) {
 		const struct item *it = &j.items[i];
-		const struct zip_entry *e = zip_reader_entry(j.zr, it->index);
 		if (it->superseded)
 			continue;
 		if (it->kind == K_DIR)
 			rc = make_dir(&j, it, false);
-		else if (it->kind == K_FILE)
-			rc = extract_file(&j, it, e);
 		else if (it->kind == K_SKIP && *it->path)
 			stats->skipped++;
 	}
+	if (rc == 0)
+		rc = extract_files(&j, concurrency > 0 ? concurrency : 1);
 	for (size_t i = 0; i < j.n && rc == 0; i++)
 		if (!j.items[i].superseded && j.items[i].kind == K_LINK)
 			rc = extract_link(&j, &j.items[i], zip_reader_entry(j.zr, j.items[i].index));

@@ -13,8 +13,9 @@ struct extract_stats {
 	uint64_t bytes;
 };
 
-/* Extracts the zip archive at path into the current directory. */
-int extract_zip(const char *path, struct extract_stats *stats);
+/* Extracts the zip archive at path into the current directory; files are written by
+ * `concurrency` threads (>= 1). */
+int extract_zip(const char *path, int concurrency, struct extract_stats *stats);
 
 /* Entry name to clean relative path ("a/./b/../c" -> "a/c"): refuses absolute paths,
  * escapes through "..", and over-long names. *is_dir: the name ended with '/'.

@@ -23,12 +23,18 @@ struct zip_entry {
 	uint64_t local_offset;
 };
 
+/* Buffers and decoder state for zip_entry_read, reused across entries by one thread. */
+struct zip_scratch;
+struct zip_scratch *zip_scratch_new(void);
+void zip_scratch_free(struct zip_scratch *s);
+
 int zip_reader_open(struct zip_reader **out, int fd, const char *path);
 size_t zip_reader_count(const struct zip_reader *r);
 const struct zip_entry *zip_reader_entry(const struct zip_reader *r, size_t i);
 /* Streams entry i's uncompressed data to sink, checking that it inflates to exactly
- * its declared size with its CRC-32. sink returns 0 or a negative error. */
-int zip_entry_read(struct zip_reader *r, size_t i,
+ * its declared size with its CRC-32. sink returns 0 or a negative error. scratch may
+ * be NULL (one is made for the call). Safe from several threads with one scratch each. */
+int zip_entry_read(struct zip_reader *r, size_t i, struct zip_scratch *scratch,
 		   int (*sink)(void *ctx, const void *data, size_t len), void *ctx);
 void zip_reader_free(struct zip_reader *r);
 

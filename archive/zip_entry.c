@@ -1,5 +1,6 @@
 /* One entry's data: located through its local header, inflated, and held to its
  * declared size and CRC-32. */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -14,6 +15,29 @@
 
 #define CHUNK 65536
 #define ZSTD_WINDOW_LOG_MAX 27 /* 128 MiB, as GitLab's decoder */
+
+struct zip_scratch {
+	unsigned char in[CHUNK];
+	unsigned char out[CHUNK];
+	z_stream z;
+	bool z_ready;
+	ZSTD_DCtx *zd;
+};
+
+struct zip_scratch *zip_scratch_new(void)
+{
+	return calloc(1, sizeof(struct zip_scratch));
+}
+
+void zip_scratch_free(struct zip_scratch *s)
+{
+	if (!s)
+		return;
+	if (s->z_ready)
+		inflateEnd(&s->z);
+	ZSTD_freeDCtx(s->zd);
+	free(s);
+}
 
 struct out {
 	int (*sink)(void *ctx, const void *data, size_t len);
@@ -63,18 +87,23 @@ static int locate(struct zip_reader *r, const struct zip_entry *e, uint64_t *dat
 	return 0;
 }
 
-static int read_deflated(struct zip_reader *r, struct out *o, uint64_t off, unsigned char *in,
-			 unsigned char *buf)
+static int read_deflated(struct zip_reader *r, struct out *o, uint64_t off, struct zip_scratch *sc)
 {
-	z_stream z;
+	unsigned char *in = sc->in, *buf = sc->out;
+	z_stream *zp = &sc->z;
 	uint64_t left = o->e->comp_size;
 	int zr = Z_OK, rc = 0;
 
-	memset(&z, 0, sizeof(z));
-	if (inflateInit2(&z, -15) != Z_OK)
-		return err_set(CIH_ENOMEM, "zip: cannot start inflate");
+	if (!sc->z_ready) {
+		memset(zp, 0, sizeof(*zp));
+		if (inflateInit2(zp, -15) != Z_OK)
+			return err_set(CIH_ENOMEM, "zip: cannot start inflate");
+		sc->z_ready = true;
+	} else if (inflateReset(zp) != Z_OK) {
+		return err_set(CIH_ERR, "zip: cannot reset inflate");
+	}
 	while (zr != Z_STREAM_END && rc == 0) {
-		if (z.avail_in == 0) {
+		if (zp->avail_in == 0) {
 			size_t n = left < CHUNK ? (size_t)left : CHUNK;
 			if (n == 0) {
 				rc = err_set(CIH_ECORRUPT, "zip '%s': '%s' is truncated (deflate data ends early)",
@@ -85,35 +114,34 @@ static int read_deflated(struct zip_reader *r, struct out *o, uint64_t off, unsi
 				break;
 			off += n;
 			left -= n;
-			z.next_in = in;
-			z.avail_in = (uInt)n;
+			zp->next_in = in;
+			zp->avail_in = (uInt)n;
 		}
-		z.next_out = buf;
-		z.avail_out = CHUNK;
-		zr = inflate(&z, Z_NO_FLUSH);
+		zp->next_out = buf;
+		zp->avail_out = CHUNK;
+		zr = inflate(zp, Z_NO_FLUSH);
 		if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR) {
 			rc = err_set(CIH_ECORRUPT, "zip '%s': '%s': bad deflate data (%s)", zip__path(r),
-				     o->e->name, z.msg ? z.msg : "error");
+				     o->e->name, zp->msg ? zp->msg : "error");
 			break;
 		}
-		rc = emit(o, buf, CHUNK - z.avail_out);
+		rc = emit(o, buf, CHUNK - zp->avail_out);
 	}
-	inflateEnd(&z);
 	return rc;
 }
 
-static int read_zstd(struct zip_reader *r, struct out *o, uint64_t off, unsigned char *in,
-		      unsigned char *buf)
+static int read_zstd(struct zip_reader *r, struct out *o, uint64_t off, struct zip_scratch *sc)
 {
-	ZSTD_DCtx *d = ZSTD_createDCtx();
+	unsigned char *in = sc->in, *buf = sc->out;
 	uint64_t left = o->e->comp_size;
 	size_t last = 1;
 	int rc = 0;
 
-	if (!d || ZSTD_isError(ZSTD_DCtx_setParameter(d, ZSTD_d_windowLogMax, ZSTD_WINDOW_LOG_MAX))) {
-		ZSTD_freeDCtx(d);
+	if (!sc->zd && (!(sc->zd = ZSTD_createDCtx()) ||
+			ZSTD_isError(ZSTD_DCtx_setParameter(sc->zd, ZSTD_d_windowLogMax, ZSTD_WINDOW_LOG_MAX))))
 		return err_set(CIH_ENOMEM, "zip: cannot start zstd");
-	}
+	ZSTD_DCtx *d = sc->zd;
+	ZSTD_DCtx_reset(d, ZSTD_reset_session_only);
 	while (left && rc == 0) {
 		size_t n = left < CHUNK ? (size_t)left : CHUNK;
 		ZSTD_inBuffer zin = { in, n, 0 };
@@ -144,16 +172,15 @@ static int read_zstd(struct zip_reader *r, struct out *o, uint64_t off, unsigned
 		}
 		rc = emit(o, buf, zout.pos);
 	}
-	ZSTD_freeDCtx(d);
 	return rc;
 }
 
-int zip_entry_read(struct zip_reader *r, size_t i,
+int zip_entry_read(struct zip_reader *r, size_t i, struct zip_scratch *scratch,
 		   int (*sink)(void *ctx, const void *data, size_t len), void *ctx)
 {
 	const struct zip_entry *e = zip_reader_entry(r, i);
 	struct out o = { sink, ctx, e, zip__path(r), 0, 0 };
-	unsigned char *in = NULL, *buf = NULL;
+	struct zip_scratch *own = NULL, *sc = scratch;
 	uint64_t off = 0;
 	int rc;
 
@@ -167,23 +194,19 @@ int zip_entry_read(struct zip_reader *r, size_t i,
 			       zip__path(r), e->name, e->method);
 	if ((rc = locate(r, e, &off)) < 0)
 		return rc;
-	if (!(in = malloc(CHUNK)) || !(buf = malloc(CHUNK))) {
-		rc = err_set(CIH_ENOMEM, "out of memory");
-		goto out;
-	}
+	if (!sc && !(sc = own = zip_scratch_new()))
+		return err_set(CIH_ENOMEM, "out of memory");
 	if (e->method == 8) {
-		rc = read_deflated(r, &o, off, in, buf);
+		rc = read_deflated(r, &o, off, sc);
 	} else if (e->method == 93) {
-		rc = read_zstd(r, &o, off, in, buf);
+		rc = read_zstd(r, &o, off, sc);
+	} else if (e->comp_size != e->size) {
+		rc = err_set(CIH_ECORRUPT, "zip '%s': '%s': stored size mismatch", zip__path(r), e->name);
 	} else {
-		if (e->comp_size != e->size) {
-			rc = err_set(CIH_ECORRUPT, "zip '%s': '%s': stored size mismatch", zip__path(r), e->name);
-			goto out;
-		}
 		for (uint64_t left = e->comp_size; left && rc == 0;) {
 			size_t n = left < CHUNK ? (size_t)left : CHUNK;
-			if ((rc = zip__read_at(r, in, n, off)) == 0)
-				rc = emit(&o, in, n);
+			if ((rc = zip__read_at(r, sc->in, n, off)) == 0)
+				rc = emit(&o, sc->in, n);
 			off += n;
 			left -= n;
 		}
@@ -195,8 +218,6 @@ int zip_entry_read(struct zip_reader *r, size_t i,
 	if (rc == 0 && o.crc != e->crc)
 		rc = err_set(CIH_ECORRUPT, "zip '%s': '%s': checksum mismatch (CRC-32 %08x, want %08x)",
 			     zip__path(r), e->name, o.crc, e->crc);
-out:
-	free(in);
-	free(buf);
+	zip_scratch_free(own);
 	return rc;
 }

@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (zip_reader_open(&r, fileno(f), "fuzz.zip") == 0) {
 		for (size_t i = 0; i < zip_reader_count(r) && i < 64; i++) {
 			extract_clean_name(clean, sizeof(clean), zip_reader_entry(r, i)->name, &is_dir);
-			zip_entry_read(r, i, discard, NULL);
+			zip_entry_read(r, i, NULL, discard, NULL);
 		}
 		zip_reader_free(r);
 	}

@@ -73,7 +73,7 @@ TEST(extract_reads_info_zip_archives_exactly)
 	   "zip -qry ../t.zip . && cd .. && mkdir out");
 	describe("src", &want);
 	CHECK(chdir("out") == 0);
-	CHECK_OK(extract_zip("../t.zip", &st));
+	CHECK_OK(extract_zip("../t.zip", 4, &st));
 	CHECK(chdir("..") == 0);
 	describe("out", &got);
 	CHECK_STR(buf_cstr(&got), buf_cstr(&want));
@@ -92,7 +92,7 @@ TEST(extract_replaces_existing_paths_and_leaves_no_temp_files)
 	   "cd src && zip -qry ../t.zip . && cd .. && "
 	   "mkdir -p out/d/g && printf old > out/f && ln -s /nonexistent out/l");
 	CHECK(chdir("out") == 0);
-	CHECK_OK(extract_zip("../t.zip", &st)); /* an empty directory in the way is replaced */
+	CHECK_OK(extract_zip("../t.zip", 4, &st)); /* an empty directory in the way is replaced */
 	CHECK(chdir("..") == 0);
 	describe("out", &got);
 	CHECK(strstr(buf_cstr(&got), "./f 644 3"));
@@ -109,13 +109,13 @@ TEST(extract_refuses_to_write_through_an_outside_symlink)
 	sh("mkdir -p src/vendor outside && printf x > src/vendor/x && cd src && zip -qry ../t.zip . && "
 	   "cd .. && mkdir out && ln -s ../outside out/vendor");
 	CHECK(chdir("out") == 0);
-	CHECK_FAILS(extract_zip("../t.zip", &st), CIH_EUNSAFE);
+	CHECK_FAILS(extract_zip("../t.zip", 4, &st), CIH_EUNSAFE);
 	CHECK(chdir("..") == 0);
 	CHECK_ERR("'vendor' is a symlink out of the target");
 	CHECK(access("outside/x", F_OK) != 0);
 	sh("rm out/vendor && mkdir out/real && ln -s real out/vendor"); /* inside: followed */
 	CHECK(chdir("out") == 0);
-	CHECK_OK(extract_zip("../t.zip", &st));
+	CHECK_OK(extract_zip("../t.zip", 4, &st));
 	CHECK(chdir("..") == 0);
 	CHECK(access("out/real/x", F_OK) == 0);
 }
@@ -159,7 +159,7 @@ TEST(extract_hostile_corpus_is_refused_or_neutralised)
 		CHECK(mkdir(where, 0700) == 0 && chdir(where) == 0 && mkdir("target", 0700) == 0);
 		CHECK(chdir("target") == 0);
 		snprintf(cmd, sizeof(cmd), "../../corpus/%s.zip", name);
-		rc = extract_zip(cmd, &st);
+		rc = extract_zip(cmd, 3, &st);
 		CHECK(chdir("..") == 0);
 		check_outside_clean(name);
 		if (!strcmp(expect, "refuse") && (rc >= 0 || !strstr(err_last()->msg, error)))

@@ -117,3 +117,17 @@ t_transfer_meter_on_stdout() {
   expect_status 0
   grep -q $'\r''Downloading cache [0-9.]* [KM]\?B/[0-9.]* [KM]\?B (' out.txt || fail "no meter line: $(cat -v out.txt)"
 }
+
+t_extractor_concurrency_from_env() {
+  fake_server; make_cache c.zip
+  mkdir job && cd job
+  FASTZIP_EXTRACTOR_CONCURRENCY=0 run cache-extractor --file ../srv/c.zip
+  expect_status 1
+  expect_err "FATAL: concurrency must be at least 1"
+  FASTZIP_EXTRACTOR_CONCURRENCY=two run cache-extractor --file ../srv/c.zip
+  expect_status 1
+  expect_err 'fastzip extractor concurrency: strconv.ParseInt: parsing "two": invalid syntax'
+  FASTZIP_EXTRACTOR_CONCURRENCY=1 run cache-extractor --file ../srv/c.zip
+  expect_status 0
+  [ -e sub/a.txt ] || fail "not extracted"
+}
