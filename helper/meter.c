@@ -2,13 +2,7 @@
 
 #include <stdio.h>
 #include <time.h>
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "clock.h"
 
 /* Decimal units: "N B" below 1000, else "%.2f KB" ... "EB" (with fmt for the rate). */
 static void human(char *out, size_t size, double v, const char *suffix, int decimals)
@@ -30,7 +24,7 @@ static void human(char *out, size_t size, double v, const char *suffix, int deci
 static void print_line(struct meter *m, const char *end)
 {
 	char done[32], total[40] = "", rate[32];
-	double secs = (double)(now_ms() - m->start_ms) / 1000.0;
+	double secs = (double)(clock_now_ms() - m->start_ms) / 1000.0;
 
 	human(done, sizeof(done), (double)m->bytes, "", 2);
 	if (m->total > 0) {
@@ -48,15 +42,15 @@ void meter_start(struct meter *m, const char *label, int64_t total, int64_t freq
 	if (!m->on)
 		return;
 	m->every_ms = freq_ns < 1000000000 ? 1000 : freq_ns / 1000000;
-	m->start_ms = m->last_ms = now_ms();
+	m->start_ms = m->last_ms = clock_now_ms();
 	print_line(m, "");
 }
 
 void meter_add(struct meter *m, size_t n)
 {
 	m->bytes += n;
-	if (m->on && now_ms() - m->last_ms >= m->every_ms) {
-		m->last_ms = now_ms();
+	if (m->on && clock_now_ms() - m->last_ms >= m->every_ms) {
+		m->last_ms = clock_now_ms();
 		print_line(m, "");
 	}
 }

@@ -19,6 +19,7 @@
 #include "../helper/buf.h"
 #include "../helper/error.h"
 #include "tcp.h"
+#include "../helper/clock.h"
 
 struct conn {
 	int fd;                     /* non-blocking; every wait is a poll() to the deadline */
@@ -32,17 +33,10 @@ struct conn {
 	bool established; /* the TLS handshake completed */
 };
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void begin(struct conn *c)
 {
 	c->last_errno = 0;
-	c->deadline = c->io_timeout_ms > 0 ? now_ms() + c->io_timeout_ms : 0;
+	c->deadline = c->io_timeout_ms > 0 ? clock_now_ms() + c->io_timeout_ms : 0;
 }
 
 /* Waits until fd is ready for events or the operation's deadline passes. */
@@ -50,7 +44,7 @@ static int wait_ready(struct conn *c, short events)
 {
 	for (;;) {
 		struct pollfd p = { c->fd, events, 0 };
-		int64_t left = c->deadline ? c->deadline - now_ms() : -1;
+		int64_t left = c->deadline ? c->deadline - clock_now_ms() : -1;
 		int r;
 
 		if (c->deadline && left <= 0) {

@@ -18,6 +18,7 @@
 #include "proxy.h"
 #include "tcp.h"
 #include "url.h"
+#include "../helper/clock.h"
 
 #define POOL_SIZE 4
 #define WRITE_BUF 65536
@@ -38,13 +39,6 @@ struct httpc {
 	struct tls_entry *tls;
 	size_t ntls;
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- connections ----------------------------------------------------------- */
 
@@ -223,7 +217,7 @@ static int send_body(struct conn *conn, const struct httpc_body *body, int64_t d
 			want = (size_t)(body->len - sent);
 		if (want == 0 && body->len >= 0)
 			break;
-		if (deadline && now_ms() > deadline) {
+		if (deadline && clock_now_ms() > deadline) {
 			rc = err_set(CIH_ETIMEOUT, "%s: timeout exceeded while sending the body", url);
 			break;
 		}
@@ -401,7 +395,7 @@ int httpc_send(struct httpc *c, const struct httpc_request *req, struct httpc_re
 	struct url first, cur, next;
 	const char *method = req->method;
 	const struct httpc_body *body = req->body;
-	int64_t deadline = req->timeout_ms > 0 ? now_ms() + req->timeout_ms : 0;
+	int64_t deadline = req->timeout_ms > 0 ? clock_now_ms() + req->timeout_ms : 0;
 	int rc;
 
 	*out = NULL;

@@ -5,17 +5,11 @@
 
 #include "../helper/error.h"
 #include "http_internal.h"
+#include "../helper/clock.h"
 
 #define READ_BUF 16384
 #define MAX_HEAD_BYTES (64 * 1024)
 #define MAX_HEADERS 200
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int push_header(struct httpc_response *r)
 {
@@ -140,7 +134,7 @@ int httpc__pump(struct httpc_response *r)
 				return 0;
 			continue;
 		}
-		if (r->deadline && now_ms() > r->deadline)
+		if (r->deadline && clock_now_ms() > r->deadline)
 			return err_set(CIH_ETIMEOUT, "%s: timeout exceeded while %s", buf_cstr(&r->url),
 				       r->headers_done ? "reading the body" : "awaiting headers");
 		r->rpos = r->rlen = 0;

@@ -11,17 +11,11 @@
 #include <unistd.h>
 
 #include "../helper/error.h"
+#include "../helper/clock.h"
 
 void tcp_join_host_port(char *out, unsigned long size, const char *host, const char *port)
 {
 	snprintf(out, size, strchr(host, ':') ? "[%s]:%s" : "%s:%s", host, port);
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int self_connected(int fd)
@@ -51,7 +45,7 @@ static int connect_one(const struct addrinfo *ai, int64_t deadline, int *err)
 		}
 		for (;;) {
 			struct pollfd p = { fd, POLLOUT, 0 };
-			int64_t left = deadline ? deadline - now_ms() : -1;
+			int64_t left = deadline ? deadline - clock_now_ms() : -1;
 			int r;
 
 			if (deadline && left <= 0) {
@@ -89,7 +83,7 @@ fail:
 int tcp_connect(int *out_fd, const char *host, const char *port, int64_t timeout_ms)
 {
 	struct addrinfo hints = { 0 }, *res = NULL;
-	int64_t deadline = timeout_ms > 0 ? now_ms() + timeout_ms : 0;
+	int64_t deadline = timeout_ms > 0 ? clock_now_ms() + timeout_ms : 0;
 	char hp[300];
 	int rc, err = 0, fd = -1;
 
