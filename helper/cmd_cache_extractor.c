@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -16,16 +15,14 @@
 #include "../archive/extract.h"
 #include "../net/http.h"
 #include "../net/httpdate.h"
-#include "../net/url.h"
 #include "app.h"
 #include "buf.h"
+#include "cache.h"
 #include "error.h"
 #include "flags.h"
 #include "log.h"
 #include "meter.h"
 
-#define DEFAULT_BUFFER (4 << 20)
-#define DEFAULT_CHUNK (16 << 20)
 
 struct opts {
 	const char *file, *url, *gocloud_url, *alt_url, *alt_gocloud_url, *head_url, *alt_head_url;
@@ -33,24 +30,6 @@ struct opts {
 	int64_t timeout_min, buffer_size, chunk_size, concurrency, retry, retry_time, meter_freq;
 };
 
-/* An error and whether the helpers' retry loop may try again. */
-struct outcome {
-	int rc;
-	bool retryable;
-	bool not_found;
-};
-
-static void clean_url(struct buf *out, const char *raw)
-{
-	struct url u;
-
-	if (url_parse(&u, raw) == 0) {
-		url_clean(out, &u);
-		url_dispose(&u);
-	} else {
-		buf_puts(out, "(invalid URL)");
-	}
-}
 
 /* HEAD for the alternate choice: Last-Modified when 200 and parseable, else 0. */
 static time_t head_time(struct httpc *c, const char *url, int64_t timeout_ms)
@@ -103,8 +82,8 @@ static const char *select_url(struct httpc *c, const struct opts *o, int64_t tim
 	} else {
 		why = "Selecting primary cache URL";
 	}
-	clean_url(&pu, o->url);
-	clean_url(&au, o->alt_url);
+	cache_clean_url(&pu, o->url);
+	cache_clean_url(&au, o->alt_url);
 	fmt_time(pt, sizeof(pt), p);
 	fmt_time(at, sizeof(at), a);
 	log_write(LOG_INFO,
@@ -116,143 +95,28 @@ static const char *select_url(struct httpc *c, const struct opts *o, int64_t tim
 	return chosen;
 }
 
-/* The text between <tag> and </tag> in an XML error body, if any. */
-static void xml_text(char *out, size_t size, const char *body, const char *tag)
+static struct cache_outcome save(const struct opts *o, struct httpc_response *r, time_t date, const char *url)
 {
-	char open[24], close[24];
-	const char *s, *e;
-
-	snprintf(open, sizeof(open), "<%s>", tag);
-	snprintf(close, sizeof(close), "</%s>", tag);
-	out[0] = '\0';
-	if ((s = strstr(body, open)) && (e = strstr(s += strlen(open), close)))
-		snprintf(out, size, "%.*s", (int)(e - s), s);
-}
-
-static const char *reason_phrase(int status)
-{
-	switch (status) {
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 500: return "Internal Server Error";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	case 504: return "Gateway Timeout";
-	default: return NULL;
-	}
-}
-
-/* "received: 503 Service Unavailable[. Request failed with code: C, message: M]" from
- * the S3/GCS/Azure XML error body (retry_helper.go's retryOnServerError). */
-static int status_error(struct httpc_response *r)
-{
-	char body[4096], code[256], msg[512];
-	int status = httpc_resp_status(r);
-	const char *reason = reason_phrase(status);
-	struct buf text = BUF_INIT;
-	size_t len = 0;
-	ssize_t n;
-
-	while (len < sizeof(body) - 1 && (n = httpc_resp_read(r, body + len, sizeof(body) - 1 - len)) > 0)
-		len += (size_t)n;
-	body[len] = '\0';
-	xml_text(code, sizeof(code), body, "Code");
-	xml_text(msg, sizeof(msg), body, "Message");
-	buf_printf(&text, "received: %d%s%s", status, reason ? " " : "", reason ? reason : "");
-	if (*code || *msg)
-		buf_puts(&text, ". Request failed with ");
-	if (*code)
-		buf_printf(&text, "code: %s", code);
-	if (*msg)
-		buf_printf(&text, ", message: %s", msg);
-	err_set(CIH_EHTTP, "%s", buf_cstr(&text));
-	buf_dispose(&text);
-	return CIH_EHTTP;
-}
-
-/* metadata.json next to the archive: x-<any>-meta-<key> headers, sorted, compact. */
-static int write_metadata(const char *file, struct httpc_response *r)
-{
-	struct buf path = BUF_INIT, json = BUF_INIT;
-	const char *keys[64], *vals[64], *name, *value;
-	size_t n = 0;
-	char *dir = strdup(file);
-	int fd, rc = 0;
-
-	if (!dir)
-		return err_set(CIH_ENOMEM, "out of memory");
-	for (size_t i = 0; n < 64 && httpc_resp_header_at(r, i, &name, &value); i++) {
-		const char *p = name;
-		int dashes = 0;
-		while (*p && dashes < 3)
-			dashes += *p++ == '-';
-		if (dashes == 3 && *p && (name[0] == 'x' || name[0] == 'X') && name[1] == '-' &&
-		    !strncasecmp(strchr(name + 2, '-') + 1, "meta-", 5)) {
-			keys[n] = p;
-			vals[n++] = value;
-		}
-	}
-	for (size_t i = 1; i < n; i++) /* sort by key, case-insensitively (keys are lower-cased) */
-		for (size_t k = i; k > 0 && strcasecmp(keys[k - 1], keys[k]) > 0; k--) {
-			const char *t = keys[k]; keys[k] = keys[k - 1]; keys[k - 1] = t;
-			t = vals[k]; vals[k] = vals[k - 1]; vals[k - 1] = t;
-		}
-	buf_putc(&json, '{');
-	for (size_t i = 0; i < n; i++) {
-		struct buf key = BUF_INIT;
-		for (const char *c = keys[i]; *c; c++)
-			buf_putc(&key, (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c));
-		if (i)
-			buf_putc(&json, ',');
-		buf_put_quoted(&json, buf_cstr(&key), BUF_QUOTE_JSON);
-		buf_putc(&json, ':');
-		buf_put_quoted(&json, vals[i], BUF_QUOTE_JSON);
-		buf_dispose(&key);
-	}
-	buf_putc(&json, '}');
-	buf_printf(&path, "%s/metadata.json", dirname(dir));
-	if ((fd = open(buf_cstr(&path), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) < 0 ||
-	    write(fd, json.ptr, json.len) != (ssize_t)json.len || close(fd) < 0)
-		rc = err_os("writing metadata file");
-	buf_dispose(&path);
-	buf_dispose(&json);
-	free(dir);
-	return rc;
-}
-
-static struct outcome save(const struct opts *o, struct httpc_response *r, time_t date, const char *url)
-{
-	struct outcome out = { 0, false, false };
+	struct cache_outcome out = { 0, false, false };
 	char *dircopy = strdup(o->file), *basecopy = strdup(o->file), tmp[4200] = "", *buf = NULL;
-	const char *etag = httpc_resp_header(r, "ETag"), *dir, *bn;
+	const char *etag = httpc_resp_header(r, "ETag"), *bn;
 	struct buf name = BUF_INIT, cleaned = BUF_INIT;
 	struct meter m;
 	int fd = -1;
-	uint64_t rnd;
 	ssize_t n;
 
 	if (!dircopy || !basecopy || !(buf = malloc((size_t)o->buffer_size))) {
 		out.rc = err_set(CIH_ENOMEM, "out of memory");
 		goto done;
 	}
-	dir = dirname(dircopy);
 	bn = basename(basecopy);
-	do { /* "cache*" next to the archive, as os.CreateTemp(dir, "cache") */
-		if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
-			rnd = (uint64_t)rand();
-		snprintf(tmp, sizeof(tmp), "%s/cache%llu", dir, (unsigned long long)(rnd % 1000000000000ull));
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	} while (fd < 0 && errno == EEXIST);
-	if (fd < 0) {
-		out.rc = err_os("creating a temporary file next to '%s'", o->file);
-		tmp[0] = '\0';
+	if ((fd = cache_temp_file(o->file, "cache", tmp, sizeof(tmp))) < 0) {
+		out.rc = fd;
 		goto done;
 	}
 	/* the archive's name without its extension, as upstream logs it */
 	buf_put(&name, bn, strrchr(bn, '.') ? (size_t)(strrchr(bn, '.') - bn) : strlen(bn));
-	clean_url(&cleaned, url);
+	cache_clean_url(&cleaned, url);
 	if (etag)
 		log_write(LOG_INFO, &(struct log_field){ "etag", etag }, 1, "Downloading %s from %s",
 			  buf_cstr(&name), buf_cstr(&cleaned));
@@ -288,7 +152,10 @@ static struct outcome save(const struct opts *o, struct httpc_response *r, time_
 		goto done;
 	}
 	tmp[0] = '\0';
-	out.rc = write_metadata(o->file, r);
+	struct cache_meta meta = { 0 };
+	if ((out.rc = cache_meta_from_headers(&meta, r)) == 0)
+		out.rc = cache_meta_write(&meta, o->file);
+	cache_meta_dispose(&meta);
 done:
 	if (fd >= 0)
 		close(fd);
@@ -302,38 +169,16 @@ done:
 	return out;
 }
 
-/* mkdir -p with 0700 for the directories above path. */
-static int make_parents(const char *path)
-{
-	char *copy = strdup(path), *dir;
-	int rc = 0;
-
-	if (!copy)
-		return err_set(CIH_ENOMEM, "out of memory");
-	dir = dirname(copy);
-	for (char *p = dir + 1; *p; p++) {
-		if (*p == '/') {
-			*p = '\0';
-			mkdir(dir, 0700);
-			*p = '/';
-		}
-	}
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		rc = err_os("mkdir %s", dir);
-	free(copy);
-	return rc;
-}
-
-static struct outcome download(struct httpc *c, const struct opts *o)
+static struct cache_outcome download(struct httpc *c, const struct opts *o)
 {
 	int64_t timeout_ms = (o->timeout_min > 0 ? o->timeout_min : 10) * 60000;
-	struct outcome out = { 0, false, false };
+	struct cache_outcome out = { 0, false, false };
 	struct httpc_response *r = NULL;
 	const char *url, *lm;
 	time_t date = 0;
 	struct stat st;
 
-	if ((out.rc = make_parents(o->file)) < 0)
+	if ((out.rc = cache_make_parents(o->file)) < 0)
 		return out;
 	log_info("Using presigned URL for cache download");
 	url = select_url(c, o, timeout_ms);
@@ -347,7 +192,7 @@ static struct outcome download(struct httpc *c, const struct opts *o)
 		out.rc = err_set(CIH_ENOTFOUND, "file does not exist");
 		out.not_found = true;
 	} else if (httpc_resp_status(r) / 100 != 2) {
-		out.rc = status_error(r);
+		out.rc = cache_status_error(r);
 		out.retryable = httpc_resp_status(r) / 100 == 5;
 	} else {
 		/* strict RFC 1123: a missing or odd Last-Modified is the zero time, so an
@@ -364,6 +209,17 @@ static struct outcome download(struct httpc *c, const struct opts *o)
 	}
 	httpc_resp_free(r);
 	return out;
+}
+
+struct dl_ctx {
+	struct httpc *c;
+	const struct opts *o;
+};
+
+static struct cache_outcome download_attempt(void *arg)
+{
+	struct dl_ctx *ctx = arg;
+	return download(ctx->c, ctx->o);
 }
 
 /* FASTZIP_EXTRACTOR_CONCURRENCY: decimal >= 1; the number of CPUs by default. */
@@ -392,7 +248,8 @@ static int warn_exit(const char *msg)
 
 int cmd_cache_extractor(int argc, char **argv)
 {
-	struct opts o = { .buffer_size = DEFAULT_BUFFER, .chunk_size = DEFAULT_CHUNK, .concurrency = 16,
+	struct opts o = { .buffer_size = CACHE_DEFAULT_BUFFER, .chunk_size = CACHE_DEFAULT_CHUNK,
+			  .concurrency = CACHE_DEFAULT_CONCURRENCY,
 			  .retry = 2, .retry_time = 1000000000 };
 	const struct flag flags[] = {
 		{ "file", NULL, FLAG_STR, &o.file, NULL, "The file containing your cache artifacts", 0, NULL },
@@ -413,28 +270,20 @@ int cmd_cache_extractor(int argc, char **argv)
 	};
 	struct httpc *c = NULL;
 	struct extract_stats st;
-	struct outcome out;
+	struct cache_outcome out;
 	char cwd[4096], magic[4] = { 0 };
 	int rc, fd;
 
 	argc--, argv++;
 	if (app_command_flags(flags, sizeof(flags) / sizeof(flags[0]), &argc, &argv, &rc))
 		return rc;
-	if (o.buffer_size == 0)
-		o.buffer_size = DEFAULT_BUFFER;
-	if (o.chunk_size == 0)
-		o.chunk_size = DEFAULT_CHUNK;
-	if (o.buffer_size <= 0 || o.buffer_size > (1 << 30)) {
-		log_fatal("invalid cache transfer buffer size %lld (CACHE_TRANSFER_BUFFER_SIZE / --transfer-buffer-size): must be positive; use 0 for default %d bytes",
-			  (long long)o.buffer_size, DEFAULT_BUFFER);
+	struct cache_tuning tune = { o.buffer_size, o.chunk_size, o.concurrency };
+	if (cache_tuning_check(&tune, false) < 0) {
+		log_fatal("%s", err_last()->msg);
 		return 1;
 	}
-	if (o.chunk_size < 0 || o.concurrency < 0) {
-		log_fatal(o.chunk_size < 0 ? "invalid cache chunk size %lld (CACHE_CHUNK_SIZE / --chunk-size): must be non-negative; use 0 for default 16777216 bytes"
-					   : "invalid cache concurrency %lld (CACHE_CONCURRENCY / --concurrency): must be non-negative",
-			  (long long)(o.chunk_size < 0 ? o.chunk_size : o.concurrency));
-		return 1;
-	}
+	o.buffer_size = tune.buffer_size;
+	o.chunk_size = tune.chunk_size;
 	if (!getcwd(cwd, sizeof(cwd))) {
 		log_fatal("Unable to get working directory");
 		return 1;
@@ -448,14 +297,8 @@ int cmd_cache_extractor(int argc, char **argv)
 	if (o.url && *o.url) {
 		if (httpc_new(&c, NULL) < 0)
 			return app_fatal_error(NULL);
-		out = download(c, &o);
-		/* retry_helper.go: only retryable errors, a fixed --retry-time before each */
-		for (int64_t attempt = 1; attempt <= o.retry && out.rc < 0 && out.retryable; attempt++) {
-			struct timespec ts = { (time_t)(o.retry_time / 1000000000), (long)(o.retry_time % 1000000000) };
-			nanosleep(&ts, NULL);
-			log_with_error(LOG_WARN, "Retrying...");
-			out = download(c, &o);
-		}
+		struct dl_ctx ctx = { c, &o };
+		out = cache_retry(download_attempt, &ctx, o.retry, o.retry_time);
 		httpc_free(c);
 		if (out.rc < 0)
 			return warn_exit(err_last()->msg);

@@ -1,0 +1,36 @@
+/* ZIP writing in GitLab's fastzip layout (runner-helper-cli.md 4.4): sorted entries,
+ * 0x5455 + 0x7875 extras, data descriptors, zip64 when needed. File contents are
+ * compressed by a pool of threads, large files in independent chunks, while one
+ * thread writes them in order; memory stays bounded whatever the tree. */
+#ifndef CIH_ARCHIVE_ZIP_WRITE_H
+#define CIH_ARCHIVE_ZIP_WRITE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "level.h"
+
+struct zip_write_item {
+	const char *name; /* slash path relative to the cwd; "." is the cwd itself */
+	struct stat st;   /* lstat at selection time: type, mode, owner, mtime, size */
+};
+
+struct zip_write_opts {
+	enum level level; /* zip: fastest stores, fast 1, default 5, slow 7, slowest 9 */
+	bool zstd;        /* zipzstd: method 93 */
+	int concurrency;  /* compressing threads, >= 1 */
+};
+
+struct zip_write_stats {
+	size_t files, dirs, symlinks, skipped;
+	uint64_t in_bytes, out_bytes;
+};
+
+/* Writes the archive of items (any order; written sorted by name) to fd from its
+ * current position. Irregular files are skipped. */
+int zip_write_archive(int fd, const struct zip_write_item *items, size_t n,
+		      const struct zip_write_opts *o, struct zip_write_stats *st);
+
+#endif
