@@ -32,9 +32,10 @@ struct zip_chunk {
 	bool stored;               /* a whole small file kept raw: it did not shrink */
 };
 
-/* items[i] with a regular type and a size > 0 are read, in order. */
+/* items[i] with a regular type and a size > 0 are read, in order. store_small: a
+ * file of one chunk that does not shrink is handed back raw (stored). */
 int zip__pool_start(struct zip_pool **out, const struct zip_write_item *const *items, size_t n,
-		    enum zip_pool_method method, int level, int concurrency);
+		    enum zip_pool_method method, int level, int concurrency, bool store_small);
 /* How many chunks an item of this size is cut into. */
 uint64_t zip__pool_chunks(const struct zip_pool *p, uint64_t size);
 /* The next chunk in order (blocks); valid until the next call. */

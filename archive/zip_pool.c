@@ -51,6 +51,7 @@ struct zip_pool {
 	enum zip_pool_method method;
 	int level;
 	size_t chunk;
+	bool store_small;
 
 	pthread_mutex_t mu;
 	pthread_cond_t work, done;
@@ -197,7 +198,7 @@ static int compress_job(struct worker *w, struct job *j)
 		break;
 	}
 	}
-	if (rc == 0 && whole && j->out_len >= got) {
+	if (rc == 0 && whole && p->store_small && j->out_len >= got) {
 		memcpy(j->out, data, got);
 		j->out_len = got;
 		j->stored = true;
@@ -265,7 +266,7 @@ static void worker_free(struct worker *w)
 }
 
 int zip__pool_start(struct zip_pool **out, const struct zip_write_item *const *items, size_t n,
-		    enum zip_pool_method method, int level, int concurrency)
+		    enum zip_pool_method method, int level, int concurrency, bool store_small)
 {
 	struct zip_pool *p = calloc(1, sizeof(*p));
 	int rc = 0;
@@ -277,6 +278,7 @@ int zip__pool_start(struct zip_pool **out, const struct zip_write_item *const *i
 	p->n = n;
 	p->method = method;
 	p->level = level;
+	p->store_small = store_small;
 	p->chunk = method == ZIP_POOL_ZSTD ? ZSTD_CHUNK : DEFLATE_CHUNK;
 	p->nw = concurrency < 1 ? 1 : concurrency;
 	p->ring_n = 256 + 8 * (size_t)p->nw;

@@ -35,7 +35,8 @@ struct central {
 	uint16_t version, flags, method, dos_time, dos_date;
 	uint32_t crc, ext_attr;
 	uint64_t csize, usize, offset;
-	unsigned char extra[24]; /* 0x5455 and 0x7875, in the order of the local header */
+	unsigned char extra[33]; /* 0x5455 and 0x7875 (legacy: 0x7875 and 0x5455 twice) */
+	uint16_t extra_len;
 };
 
 struct out {
@@ -52,6 +53,7 @@ struct zw {
 	struct central *cd;
 	size_t ncd;
 	struct zip_write_stats *st;
+	bool legacy;
 };
 
 static int out_flush(struct out *o)
@@ -185,9 +187,9 @@ static int write_local(struct zw *z, struct central *c, bool zip64_local)
 	wr_le32(h + 18, descriptor ? 0 : (uint32_t)c->csize);
 	wr_le32(h + 22, descriptor ? 0 : (uint32_t)c->usize);
 	wr_le16(h + 26, (uint16_t)nlen);
-	wr_le16(h + 28, sizeof(c->extra) + (zip64_local ? 20 : 0));
+	wr_le16(h + 28, (uint16_t)(c->extra_len + (zip64_local ? 20 : 0)));
 	if (out_put(&z->o, h, 30) < 0 || out_put(&z->o, name, nlen) < 0 ||
-	    out_put(&z->o, c->extra, sizeof(c->extra)) < 0)
+	    out_put(&z->o, c->extra, c->extra_len) < 0)
 		return err_last()->code;
 	if (zip64_local) { /* sizes follow in a 64-bit descriptor */
 		memset(h, 0, 20);
@@ -220,11 +222,16 @@ static struct central *new_entry(struct zw *z, const struct zip_write_item *it, 
 	uint32_t mode = it->st.st_mode;
 
 	*c = (struct central){ .name = it->name, .dir = dir, .version = 20 };
-	if (needs_utf8_flag(it->name))
+	if (z->legacy || needs_utf8_flag(it->name))
 		c->flags |= FLAG_UTF8;
 	dos_time(it->st.st_mtim.tv_sec, &c->dos_time, &c->dos_date);
 	c->ext_attr = mode << 16 | (dir ? 0x10 : 0) | (mode & 0200 ? 0 : 0x01);
-	make_extra(c->extra, &it->st, ux_first);
+	make_extra(c->extra, &it->st, z->legacy || ux_first);
+	c->extra_len = 24;
+	if (z->legacy) { /* Go's writer appends its own 0x5455 after ours */
+		memcpy(c->extra + 24, c->extra + 15, 9);
+		c->extra_len = 33;
+	}
 	return c;
 }
 
@@ -246,11 +253,13 @@ static int add_symlink(struct zw *z, const struct zip_write_item *it)
 	struct central *c = new_entry(z, it, false, false);
 	c->crc = (uint32_t)crc32(0, (const unsigned char *)target, (uInt)len);
 	c->csize = c->usize = (uint64_t)len;
+	if (z->legacy)
+		c->flags |= FLAG_DESCRIPTOR;
 	z->st->symlinks++;
 	z->st->in_bytes += (uint64_t)len;
-	if (write_local(z, c, false) < 0)
+	if (write_local(z, c, false) < 0 || out_put(&z->o, target, (size_t)len) < 0)
 		return err_last()->code;
-	return out_put(&z->o, target, (size_t)len);
+	return z->legacy ? write_descriptor(z, c, false) : 0;
 }
 
 static int add_file(struct zw *z, struct zip_pool *pool, size_t idx, uint16_t method)
@@ -263,9 +272,16 @@ static int add_file(struct zw *z, struct zip_pool *pool, size_t idx, uint16_t me
 
 	z->st->files++;
 	if (size == 0) { /* Go's streaming writer: store, with a descriptor */
+		static const unsigned char empty_deflate[2] = { 0x03, 0x00 };
 		c = new_entry(z, it, false, true);
 		c->flags |= FLAG_DESCRIPTOR;
-		return write_local(z, c, false) < 0 ? -1 : write_descriptor(z, c, false);
+		if (z->legacy) { /* the legacy writer deflates even nothing */
+			c->method = 8;
+			c->csize = 2;
+		}
+		if (write_local(z, c, false) < 0 || (z->legacy && out_put(&z->o, empty_deflate, 2) < 0))
+			return err_last()->code;
+		return write_descriptor(z, c, false);
 	}
 	for (uint64_t k = 0, nk = zip__pool_chunks(pool, size); k < nk; k++) {
 		int rc = zip__pool_next(pool, &ch);
@@ -314,14 +330,14 @@ static int write_central(struct zw *z, const struct central *c)
 	wr_le32(h + 20, zip64 ? U32_MAX : (uint32_t)c->csize);
 	wr_le32(h + 24, zip64 ? U32_MAX : (uint32_t)c->usize);
 	wr_le16(h + 28, (uint16_t)nlen);
-	wr_le16(h + 30, sizeof(c->extra) + (zip64 ? 28 : 0));
+	wr_le16(h + 30, (uint16_t)(c->extra_len + (zip64 ? 28 : 0)));
 	wr_le16(h + 32, 0); /* comment */
 	wr_le16(h + 34, 0); /* disk */
 	wr_le16(h + 36, 0); /* internal attributes */
 	wr_le32(h + 38, c->ext_attr);
 	wr_le32(h + 42, c->offset >= U32_MAX ? U32_MAX : (uint32_t)c->offset);
 	if (out_put(&z->o, h, 46) < 0 || out_put(&z->o, name, nlen) < 0 ||
-	    out_put(&z->o, c->extra, sizeof(c->extra)) < 0)
+	    out_put(&z->o, c->extra, c->extra_len) < 0)
 		return err_last()->code;
 	if (!zip64)
 		return 0;
@@ -407,7 +423,7 @@ int zip_write_archive(int fd, const struct zip_write_item *items, size_t n,
 		      const struct zip_write_opts *o, struct zip_write_stats *st)
 {
 	struct zip_write_stats scratch;
-	struct zw z = { .o = { .fd = fd }, .n = n, .st = st ? st : &scratch };
+	struct zw z = { .o = { .fd = fd }, .n = n, .st = st ? st : &scratch, .legacy = o->legacy };
 	const struct zip_write_item **sorted = calloc(n ? n : 1, sizeof(*sorted));
 	struct zip_pool *pool = NULL;
 	enum zip_pool_method pm = ZIP_POOL_DEFLATE;
@@ -430,13 +446,15 @@ int zip_write_archive(int fd, const struct zip_write_item *items, size_t n,
 		pm = ZIP_POOL_ZSTD;
 		method = 93;
 		level = level_zstd(o->level, true);
+	} else if (o->legacy) {
+		level = 5;
 	} else if (o->level == LEVEL_FASTEST) {
 		pm = ZIP_POOL_STORE;
 		method = 0;
 	}
 	off_t start = lseek(fd, 0, SEEK_CUR);
 	z.o.off = start > 0 ? (uint64_t)start : 0;
-	if ((rc = zip__pool_start(&pool, sorted, n, pm, level, o->concurrency)) == 0)
+	if ((rc = zip__pool_start(&pool, sorted, n, pm, level, o->concurrency, !o->legacy)) == 0)
 		rc = write_all(&z, pool, method);
 	if (rc == 0)
 		z.st->out_bytes -= start > 0 ? (uint64_t)start : 0;

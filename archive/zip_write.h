@@ -21,6 +21,9 @@ struct zip_write_opts {
 	enum level level; /* zip: fastest stores, fast 1, default 5, slow 7, slowest 9 */
 	bool zstd;        /* zipzstd: method 93 */
 	int concurrency;  /* compressing threads, >= 1 */
+	/* FF_USE_FASTZIP=false: Go's archive/zip layout (deflate 5 for every file, the
+	 * UTF-8 flag always, 0x5455 twice, descriptors on symlinks; 4.3) */
+	bool legacy;
 };
 
 struct zip_write_stats {

@@ -315,3 +315,21 @@ void cache_meta_dispose(struct cache_meta *m)
 	free(m->vals);
 	*m = (struct cache_meta){ 0 };
 }
+
+int cache_fastzip_concurrency(const char *env, const char *what)
+{
+	const char *v = getenv(env);
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	char *end;
+
+	if (v && *v) {
+		errno = 0;
+		n = strtol(v, &end, 10);
+		if (*end || errno)
+			return err_set(CIH_EUSAGE, "fastzip %s concurrency: strconv.ParseInt: parsing \"%s\": invalid syntax",
+				       what, v);
+		if (n < 1)
+			return err_set(CIH_EUSAGE, "concurrency must be at least 1");
+	}
+	return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+}

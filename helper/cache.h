@@ -48,6 +48,10 @@ int cache_make_parents(const char *path);
 /* Creates dir(path)/<prefix><random> (0600, O_EXCL); tmp receives its path. */
 int cache_temp_file(const char *path, const char *prefix, char *tmp, size_t size);
 
+/* FASTZIP_ARCHIVER_CONCURRENCY / FASTZIP_EXTRACTOR_CONCURRENCY: decimal >= 1, the
+ * number of CPUs by default (at most 64); what is "archiver" or "extractor". */
+int cache_fastzip_concurrency(const char *env, const char *what);
+
 /* Metadata: pairs of strings, written as metadata.json next to the archive. */
 struct cache_meta {
 	size_t n;

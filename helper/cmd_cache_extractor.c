@@ -222,24 +222,6 @@ static struct cache_outcome download_attempt(void *arg)
 	return download(ctx->c, ctx->o);
 }
 
-/* FASTZIP_EXTRACTOR_CONCURRENCY: decimal >= 1; the number of CPUs by default. */
-static int extractor_concurrency(void)
-{
-	const char *v = getenv("FASTZIP_EXTRACTOR_CONCURRENCY");
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	char *end;
-
-	if (v && *v) {
-		errno = 0;
-		n = strtol(v, &end, 10);
-		if (*end || errno)
-			return err_set(CIH_EUSAGE, "fastzip extractor concurrency: strconv.ParseInt: parsing \"%s\": invalid syntax", v);
-		if (n < 1)
-			return err_set(CIH_EUSAGE, "concurrency must be at least 1");
-	}
-	return n < 1 ? 1 : n > 64 ? 64 : (int)n;
-}
-
 static int warn_exit(const char *msg)
 {
 	log_warn("%s", msg);
@@ -320,7 +302,7 @@ int cmd_cache_extractor(int argc, char **argv)
 			  magic[0] == 0x1f ? "gzip" : "tarzstd (coming with the tar engine)");
 		return 1;
 	}
-	if ((rc = extractor_concurrency()) < 0 || extract_zip(o.file, rc, &st) < 0)
+	if ((rc = cache_fastzip_concurrency("FASTZIP_EXTRACTOR_CONCURRENCY", "extractor")) < 0 || extract_zip(o.file, rc, &st) < 0)
 		return app_fatal_error(NULL);
 	log_debug("extracted %zu files, %zu directories, %zu symlinks (%zu skipped)", st.files,
 		  st.dirs, st.symlinks, st.skipped);

@@ -18,7 +18,8 @@ Routes (GET unless said):
   /file/NAME[?fail=K&id=ID]
                       GET/HEAD a file of --root DIR: Last-Modified from its mtime, an ETag,
                       X-Amz-Meta-Cachekey: NAME and x-goog-meta-Foo-Bar: v; 404 when missing;
-                      with fail=K the first K requests of that id get an S3-style 500
+                      with fail=K the first K requests of that id get an S3-style 500;
+                      PUT stores the body as NAME and its headers as NAME.headers.json
 """
 import email.utils
 import os
@@ -91,7 +92,7 @@ class Handler(BaseHTTPRequestHandler):
                    "length": len(body), "sha256": hashlib.sha256(body).hexdigest()}
             return self.send(200, json.dumps(doc, sort_keys=True).encode(),
                              [("Content-Type", "application/json")])
-        self.read_body()
+        body = self.read_body()
         if head == "bytes":
             return self.send(200, pattern(int(parts[1])))
         if head == "chunked":
@@ -148,6 +149,12 @@ class Handler(BaseHTTPRequestHandler):
                     return self.send(500, b"<?xml version=\"1.0\"?><Error><Code>Boom</Code>"
                                           b"<Message>try again</Message></Error>")
             path = os.path.join(self.server.root or "/nonexistent", parts[1])
+            if self.command == "PUT":
+                with open(path, "wb") as f:
+                    f.write(body)
+                with open(path + ".headers.json", "w") as f:
+                    json.dump({k.lower(): v for k, v in self.headers.items()}, f, sort_keys=True)
+                return self.send(200, b"")
             if not os.path.isfile(path):
                 return self.send(404, b"<Error><Code>NoSuchKey</Code></Error>")
             data = open(path, "rb").read()

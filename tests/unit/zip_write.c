@@ -259,3 +259,30 @@ TEST(zip_write_a_file_that_changes_while_read)
 	close(fd);
 	CHECK(chdir("..") == 0);
 }
+
+TEST(zip_write_legacy_layout)
+{
+	struct zip_write_opts o = { .level = LEVEL_FASTEST, .concurrency = 2, .legacy = true };
+	struct zip_reader *r;
+	int fd;
+
+	make_tree();
+	archive_dir("src", "t.zip", &o, NULL);
+	sh("unzip -tqq t.zip");
+	python_check("t.zip", "./ a.txt empty link");
+	CHECK((fd = open("t.zip", O_RDONLY)) >= 0);
+	CHECK_OK(zip_reader_open(&r, fd, "t.zip"));
+	for (size_t i = 0; i < zip_reader_count(r); i++) {
+		const struct zip_entry *e = zip_reader_entry(r, i);
+		CHECK(e->flags & 0x800); /* UTF-8 always */
+		if (S_ISREG(e->mode))
+			CHECK(e->method == 8 && (e->flags & 8)); /* level ignored: deflate, even when it grows */
+		else if (S_ISLNK(e->mode))
+			CHECK(e->method == 0 && (e->flags & 8));
+		else
+			CHECK(e->method == 0 && !(e->flags & 8));
+	}
+	zip_reader_free(r);
+	close(fd);
+	sh("test $(zipinfo -v t.zip | grep -c 'subfield with ID 0x5455') -eq 26"); /* twice each */
+}
