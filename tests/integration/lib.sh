@@ -78,3 +78,27 @@ wait_port() {
   done
   fail "nothing listens on port $1"
 }
+
+# skip REASON: end the test as skipped; the runner prints "skip <area>/<test>: REASON".
+skip() { echo "SKIP: $*"; exit 77; }
+
+# Object stores (tests/servers/objstore.js) need tests/npm's packages, which
+# scripts/install-test-deps puts in npm_dir (or $CIH_NPM_DIR names them).
+npm_dir() { echo "${CIH_NPM_DIR:-$("$CIH_TESTS/../scripts/npm-prefix")}"; }
+# need_npm: NODE_PATH for objstore, or the test skips.
+need_npm() {
+  command -v node >/dev/null || skip "node is not installed (object-store tests need node >= 20)"
+  local d; d=$(npm_dir)
+  [ -d "$d" ] || skip "no node packages in $d (scripts/install-test-deps installs them; it needs node >= 20 and the npm registry)"
+  export NODE_PATH=$d
+}
+objstore() { node "$CIH_TESTS/servers/objstore.js" "$@"; }
+# objstore_server s3|azure: starts the fake on a free port; sets $ENDPOINT.
+objstore_server() {
+  need_npm
+  node "$CIH_TESTS/servers/objstore.js" "$1" --dir "$PWD/$1-data" >"$1.port" 2>"$1.log" &
+  PIDS+=($!)
+  for _ in $(seq 300); do [ -s "$1.port" ] && break; sleep 0.1; done
+  [ -s "$1.port" ] || fail "the $1 object store did not start: $(cat "$1.log")"
+  ENDPOINT=http://127.0.0.1:$(awk '{print $2}' "$1.port")
+}
