@@ -304,6 +304,23 @@ char *sel_expand(const char *value)
 	return out;
 }
 
+/* os.Getwd: $PWD when it names the current directory (it may go through symlinks,
+ * and so may the paths users give, like $CI_PROJECT_DIR/x), else getcwd. */
+static int go_getwd(char *wd, size_t size)
+{
+	const char *pwd = getenv("PWD");
+	struct stat a, b;
+
+	if (pwd && pwd[0] == '/' && strlen(pwd) < size && stat(pwd, &a) == 0 && stat(".", &b) == 0 &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+		memcpy(wd, pwd, strlen(pwd) + 1);
+		return 0;
+	}
+	if (!getcwd(wd, size))
+		return err_os("failed to get current working directory: getwd");
+	return 0;
+}
+
 static int entry_cmp(const void *a, const void *b)
 {
 	return strcmp(((const struct sel_entry *)a)->path, ((const struct sel_entry *)b)->path);
@@ -315,8 +332,10 @@ int sel_enumerate(const struct sel_options *opt, struct sel_set *out)
 	char **paths = calloc(opt->npaths + 1, sizeof(char *));
 	char wd[4096];
 
-	if (!getcwd(wd, sizeof(wd)))
-		return err_os("failed to get current working directory: getwd");
+	if (go_getwd(wd, sizeof(wd)) < 0) {
+		free(paths);
+		return CIH_EOS;
+	}
 	r.wd = wd;
 	if (!paths || !(r.ex = calloc(opt->nexcludes + 1, sizeof(*r.ex)))) {
 		r.rc = nomem();

@@ -223,3 +223,24 @@ TEST(select_untracked_outside_a_repository)
 	logged("warning", "untracked: exit status 128");
 	sel_set_dispose(&s);
 }
+
+TEST(select_takes_the_working_directory_from_pwd_like_go)
+{
+	static const char *const p[] = { "$CIH_SEL_LINK/f" };
+	struct sel_set s = SEL_SET_INIT;
+	char wd[4096], link[4200], old[4200];
+	const char *pwd = getenv("PWD");
+
+	enter("mkdir real && touch real/f");
+	CHECK(getcwd(wd, sizeof(wd)));
+	snprintf(link, sizeof(link), "%s/link", wd);
+	snprintf(old, sizeof(old), "%s", pwd ? pwd : "");
+	sh("ln -s real link");
+	CHECK(chdir("link") == 0);
+	setenv("PWD", link, 1);
+	setenv("CIH_SEL_LINK", link, 1);
+	CHECK_STR(select_(p, 1, NULL, 0, false, &s), "f");
+	setenv("PWD", old, 1);
+	unsetenv("CIH_SEL_LINK");
+	sel_set_dispose(&s);
+}
