@@ -4,6 +4,7 @@
 #ifndef COMMAND
 #error "define COMMAND before including commands.h"
 #endif
+COMMAND("cache-archiver", cmd_cache_archiver, CMD_RUNNER_LOG, "create and upload cache artifacts (internal)")
 COMMAND("cache-extractor", cmd_cache_extractor, CMD_RUNNER_LOG, "download and extract cache artifacts (internal)")
 COMMAND("cache-init", cmd_cache_init, 0, "changed permissions for cache paths (internal)")
 COMMAND("health-check", cmd_health_check, 0, "check health for a specific address")

@@ -9,6 +9,7 @@
 #include <zlib.h>
 #include <cjson/cJSON.h>
 #include <http_parser.h>
+#include <libdeflate.h>
 
 #if !defined(MBEDTLS_THREADING_C) || !defined(MBEDTLS_THREADING_PTHREAD)
 #error "installed mbedtls headers lack cihelper_user_config.h"
@@ -49,6 +50,24 @@ int main(void)
 	CHECK(strcmp(zlibVersion(), ZLIB_VERSION) == 0);
 	CHECK(compress(buf, &zlen, (const Bytef *)msg, sizeof(msg)) == Z_OK);
 	CHECK(uncompress(out, &olen, buf, zlen) == Z_OK && olen == sizeof(msg));
+
+	{ /* raw deflate both ways; zlib inflates what libdeflate wrote */
+		struct libdeflate_compressor *lc = libdeflate_alloc_compressor(5);
+		struct libdeflate_decompressor *ld = libdeflate_alloc_decompressor();
+		z_stream z = { 0 };
+		size_t got = 0;
+		CHECK(lc && ld && strcmp(LIBDEFLATE_VERSION_STRING, "1.14") == 0);
+		n = libdeflate_deflate_compress(lc, msg, sizeof(msg), buf, sizeof(buf));
+		CHECK(n > 0);
+		CHECK(libdeflate_deflate_decompress(ld, buf, n, out, sizeof(out), &got) == LIBDEFLATE_SUCCESS &&
+		      got == sizeof(msg) && !memcmp(out, msg, sizeof(msg)));
+		CHECK(inflateInit2(&z, -15) == Z_OK);
+		z.next_in = buf, z.avail_in = (uInt)n, z.next_out = out, z.avail_out = sizeof(out);
+		CHECK(inflate(&z, Z_FINISH) == Z_STREAM_END && z.total_out == sizeof(msg));
+		inflateEnd(&z);
+		libdeflate_free_compressor(lc);
+		libdeflate_free_decompressor(ld);
+	}
 
 	snprintf(cj, sizeof(cj), "%d.%d.%d", CJSON_VERSION_MAJOR, CJSON_VERSION_MINOR, CJSON_VERSION_PATCH);
 	CHECK(strcmp(cJSON_Version(), cj) == 0);

@@ -90,7 +90,7 @@ static void make_tree(void)
 {
 	sh("mkdir -p src/dir/sub src/emptydir && cd src && printf hello > a.txt && : > empty && "
 	   "head -c 300000 /dev/urandom > dir/random.bin && "
-	   "head -c 3000000 /dev/urandom > dir/big-random.bin && "
+	   "head -c 9000000 /dev/urandom > dir/big-random.bin && "
 	   "seq 1 700000 > dir/sub/seq.txt && "
 	   "printf '#!/bin/sh\\n' > run.sh && chmod 755 run.sh && chmod 600 a.txt && "
 	   "printf x > 'caf\xc3\xa9 \\\\ name.txt' && "
@@ -144,6 +144,7 @@ TEST(zip_write_levels_read_back_by_unzip_python_and_us)
 		buf_clear(&got);
 		describe("out2", &got);
 		CHECK(strstr(buf_cstr(&got), "./dir/sub/seq.txt 644 4788895"));
+		CHECK(strstr(buf_cstr(&got), "./dir/big-random.bin 644 9000000"));
 		CHECK(strstr(buf_cstr(&got), "./link link dir/sub/seq.txt"));
 		buf_dispose(&got);
 	}
@@ -203,7 +204,7 @@ TEST(zip_write_zstd_entries_are_method_93)
 	size_t zstd = 0;
 	for (size_t i = 0; i < zip_reader_count(r); i++)
 		zstd += zip_reader_entry(r, i)->method == 93;
-	CHECK_INT(zstd, 2); /* seq.txt and zeros (cut): not the random or tiny ones */
+	CHECK_INT(zstd, 3); /* seq.txt, zeros, big-random (cut): not the small random or tiny ones */
 	zip_reader_free(r);
 	close(fd);
 	sh("mkdir out");
@@ -285,4 +286,21 @@ TEST(zip_write_legacy_layout)
 	zip_reader_free(r);
 	close(fd);
 	sh("test $(zipinfo -v t.zip | grep -c 'subfield with ID 0x5455') -eq 26"); /* twice each */
+}
+
+/* Thousands of small files: the ring of pending chunks wraps many times while
+ * the writer still holds the slot it was handed last. */
+TEST(zip_write_many_small_files_in_order)
+{
+	struct zip_write_opts o = { .level = LEVEL_DEFAULT, .concurrency = 4 };
+	struct zip_write_stats st;
+
+	sh("mkdir -p src && cd src && for d in 0 1 2 3 4 5 6 7 8 9; do mkdir d$d; "
+	   "for f in $(seq 1 300); do echo \"$d $f\" > d$d/f$f; done; done");
+	for (int round = 0; round < 3; round++) {
+		sh("rm -f t.zip");
+		archive_dir("src", "t.zip", &o, &st);
+		CHECK_INT(st.files, 3000);
+		sh("unzip -tqq t.zip && unzip -p t.zip d7/f123 | grep -qx '7 123'");
+	}
 }

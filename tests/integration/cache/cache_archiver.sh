@@ -1,0 +1,139 @@
+# cache-archiver: selection, archive next to --file, metadata.json, presigned PUT
+# (tests/servers/http_fake.py stores what is PUT under srv/).
+
+put_server() {
+  mkdir -p srv
+  python3 "$CIH_TESTS/servers/http_fake.py" --root "$PWD/srv" >port.txt 2>/dev/null &
+  PIDS+=($!)
+  for _ in $(seq 50); do [ -s port.txt ] && break; sleep 0.1; done
+  BASE="http://127.0.0.1:$(awk '{print $2}' port.txt)"
+}
+
+# project/: a small tree with node_modules-like content, a symlink and an excluded dir.
+make_project() {
+  mkdir -p project/node_modules/pkg/lib project/node_modules/.bin project/build project/tmp
+  (cd project &&
+    seq 1 20000 > node_modules/pkg/lib/index.js && printf '{"name":"pkg"}' > node_modules/pkg/package.json &&
+    ln -s ../pkg/lib/index.js node_modules/.bin/pkg && printf 'x' > build/out.o &&
+    printf 'junk' > tmp/junk && chmod 755 node_modules/pkg/lib)
+}
+
+t_archives_locally_without_url() {
+  make_project; cd project
+  run cache-archiver --file ../cache/key/cache.zip --path node_modules --path 'build/*.o' --metadata '{"CacheKey":"k<1>","a":"b"}'
+  expect_status 0
+  expect_err "node_modules: found 7 matching artifact files and directories"
+  expect_err "build/*.o: found 1 matching artifact files and directories"
+  expect_err "No URL provided, cache will not be uploaded to shared cache server. Cache will be stored only locally."
+  unzip -tqq ../cache/key/cache.zip || fail "unzip -t"
+  [ "$(unzip -Z1 ../cache/key/cache.zip | tr '\n' ' ')" = "build/out.o node_modules/ node_modules/.bin/ node_modules/.bin/pkg node_modules/pkg/ node_modules/pkg/lib/ node_modules/pkg/lib/index.js node_modules/pkg/package.json " ] ||
+    fail "entries: $(unzip -Z1 ../cache/key/cache.zip | tr '\n' ' ')"
+  [ "$(cat ../cache/key/metadata.json)" = '{"a":"b","cachekey":"k\u003c1\u003e"}' ] || fail "metadata: $(cat ../cache/key/metadata.json)"
+  [ "$(stat -c %a ../cache/key)" = 700 ] || fail "cache dir mode"
+  ls ../cache/key | grep -q archive_ && fail "temporary file left"
+  # nothing changed: the archive is kept as is
+  touch -d '+1 hour' ../cache/key/cache.zip
+  run cache-archiver --file ../cache/key/cache.zip --alternate-file ../cache/key/cache.zip --path node_modules
+  expect_status 0
+  expect_err "Archive is up to date!"
+  # extraction by us gives the tree back
+  mkdir ../out && cd ../out
+  run cache-extractor --file ../cache/key/cache.zip
+  expect_status 0
+  [ "$(readlink node_modules/.bin/pkg)" = ../pkg/lib/index.js ] || fail "symlink"
+  cmp node_modules/pkg/lib/index.js ../project/node_modules/pkg/lib/index.js || fail "content"
+  [ "$(stat -c %a node_modules/pkg/lib)" = 755 ] || fail "dir mode"
+}
+
+t_excludes_untracked_and_no_files() {
+  make_project; cd project
+  run cache-archiver --file ../c.zip --path node_modules --exclude 'node_modules/pkg/lib/**'
+  expect_status 0
+  expect_err "node_modules/pkg/lib/**: excluded 2 files"
+  unzip -Z1 ../c.zip | grep -q 'index.js' && fail "excluded file archived"
+  run cache-archiver --file ../d.zip --path nothing-here
+  expect_status 0
+  expect_err "nothing-here: no matching files. Ensure that the artifact path is relative to the working directory"
+  expect_err "No files to cache."
+  [ ! -e ../d.zip ] || fail "an archive was written for nothing"
+  run cache-archiver --file ../d.zip --path ../outside
+  expect_err "processPath: artifact path is not a subpath of project directory: ../outside"
+}
+
+t_uploads_with_headers_and_retries() {
+  put_server; make_project; cd project
+  run cache-archiver --file ../cache/c.zip --path node_modules --url "$BASE/file/up.zip?X-Amz-Signature=secret&fail=1&id=u" \
+    --header 'x-amz-meta-cachekey: ck' --header 'Host: evil.example' --header 'nocolon' --retry-time 0s \
+    --metadata '{"cachekey":"ck"}'
+  expect_status 0
+  expect_err "Using presigned URL for cache upload"
+  expect_err "Uploading c.zip to $BASE/file/up.zip"
+  expect_no_err "secret"
+  [ "$(plain_err | grep -c 'WARNING: Retrying...')" = 1 ] || fail "want one retry"
+  cmp ../srv/up.zip ../cache/c.zip || fail "uploaded bytes differ"
+  h=../srv/up.zip.headers.json
+  python3 - "$h" "$(date -u -r ../cache/c.zip '+%a, %d %b %Y %H:%M:%S GMT')" <<'EOF' || fail "headers: $(cat $h)"
+import json, sys
+h = json.load(open(sys.argv[1]))
+assert h["x-amz-meta-cachekey"] == "ck", h
+assert h["content-type"] == "application/octet-stream", h
+assert h["last-modified"] == sys.argv[2], (h, sys.argv[2])
+assert h["host"].startswith("127.0.0.1:"), h
+assert "transfer-encoding" not in h and int(h["content-length"]) > 100, h
+EOF
+}
+
+t_size_limit_and_server_errors() {
+  put_server; make_project; cd project
+  run cache-archiver --file ../c.zip --path node_modules --url "$BASE/file/big.zip" --max-uploaded-archive-size 10
+  expect_status 0
+  expect_err "is too big (Limit is set to 10). Cache will be stored only locally."
+  [ ! -e ../srv/big.zip ] || fail "uploaded despite the limit"
+  run cache-archiver --file ../d.zip --path node_modules --url "$BASE/file/x.zip?fail=9&id=e" --retry 1 --retry-time 0s
+  expect_status 1
+  expect_err "FATAL: received: 500 Internal Server Error. Request failed with code: Boom, message: try again"
+  [ "$(plain_err | grep -c 'Retrying...')" = 1 ] || fail "want one retry"
+  run cache-archiver --file ../e.zip --path node_modules --url "$BASE/status/403" --retry-time 0s
+  expect_status 1
+  expect_no_err "Retrying"
+}
+
+t_alternate_file_and_existing_archive() {
+  put_server; make_project; cd project
+  run cache-archiver --file ../cache/old/cache.zip --path node_modules
+  touch -d '+1 hour' ../cache/old/cache.zip
+  run cache-archiver --file ../cache/new/cache.zip --alternate-file ../cache/old/cache.zip --path node_modules \
+    --url "$BASE/file/new.zip" --check-url "$BASE/file/new.zip"
+  expect_status 0
+  expect_err "Renamed alternate cache file to primary"
+  expect_err "Primary cache does not exist remotely, uploading existing archive"
+  [ -e ../srv/new.zip ] && [ ! -e ../cache/old/cache.zip ] || fail "not renamed and uploaded"
+  run cache-archiver --file ../cache/new/cache.zip --alternate-file ../cache/old/cache.zip --path node_modules \
+    --url "$BASE/file/new.zip" --check-url "$BASE/file/new.zip"
+  expect_err "Primary cache already exists remotely, skipping upload"
+}
+
+t_formats_levels_and_bad_input() {
+  make_project; cd project
+  run cache-archiver --file ../z.zip --path node_modules --compression-format ZIPZSTD --compression-level slowest
+  expect_status 0
+  python3 -c "import zipfile,sys; z=zipfile.ZipFile(sys.argv[1]); assert any(i.compress_type==93 for i in z.infolist())" ../z.zip ||
+    fail "no zstd entry"
+  run_env CACHE_COMPRESSION_LEVEL=fastest cache-archiver --file ../s.zip --path node_modules
+  python3 -c "import zipfile,sys; z=zipfile.ZipFile(sys.argv[1]); assert all(i.compress_type==0 for i in z.infolist())" ../s.zip ||
+    fail "fastest must store"
+  run cache-archiver --file ../b.zip --path node_modules --compression-level turbo
+  expect_err 'compression level "turbo" is invalid, falling back to default'
+  run cache-archiver --path node_modules
+  expect_status 1
+  expect_err "Missing --file"
+  run cache-archiver --file ../c.zip --path node_modules --transfer-buffer-size -1
+  expect_status 1
+  expect_err "invalid cache transfer buffer size -1 (CACHE_TRANSFER_BUFFER_SIZE / --transfer-buffer-size): must be positive; use 0 for default 4194304 bytes"
+  run cache-archiver --file ../c.zip --path node_modules --metadata 'nope'
+  expect_status 1
+  run_env FASTZIP_ARCHIVER_CONCURRENCY=0 cache-archiver --file ../f.zip --path node_modules
+  expect_status 1
+  expect_err "concurrency must be at least 1"
+  [ -z "$(ls .. | grep archive_)" ] || fail "temporary file left"
+}
