@@ -14,23 +14,6 @@
 
 #define OUT_CAP (256u << 10)
 
-int zst_level(const char *name, int *level)
-{
-	static const struct { const char *name; int level; } levels[] = {
-		{ "fastest", 1 }, { "fast", 1 }, { "", 3 }, { "default", 3 },
-		{ "slow", 7 }, { "slowest", 11 },
-	};
-
-	*level = 3;
-	for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
-		if (!strcmp(name, levels[i].name)) {
-			*level = levels[i].level;
-			return 0;
-		}
-	}
-	return err_set(CIH_EUSAGE, "compression level \"%s\" is invalid", name);
-}
-
 struct zst_writer {
 	ZSTD_CCtx *c;
 	int fd;

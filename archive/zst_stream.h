@@ -9,15 +9,10 @@
 #define ZST_WINDOW_LOG_MAX 27 /* 128 MiB, as GitLab's decoder */
 #define ZST_AUTO_WORKERS_MAX 8
 
-/* The zstd level for a runner compression level name (4.2): "fastest" and "fast" 1,
- * "default" and "" 3, "slow" 7, "slowest" 11 (klauspost's SpeedFastest, SpeedDefault,
- * SpeedBetterCompression, SpeedBestCompression). An unknown name sets *level to 3 and
- * returns CIH_EUSAGE; the caller warns and goes on. */
-int zst_level(const char *name, int *level);
-
 struct zst_writer;
 
-/* workers: compression threads; 0 picks the CPUs this process may run on, at most
+/* level: a zstd level (level_zstd(l, false) for tar.zst, archive/level.h).
+ * workers: compression threads; 0 picks the CPUs this process may run on, at most
  * ZST_AUTO_WORKERS_MAX; 1 or a single CPU compresses in the caller's thread. */
 int zst_writer_open(struct zst_writer **out, int fd, int level, int workers);
 int zst_writer_write(struct zst_writer *w, const void *data, size_t len);
