@@ -124,6 +124,10 @@ build/fuzz/fuzz_zip_read: tests/fuzz/fuzz_zip_read.c $(FUZZ_SRCS) archive/zip_re
 	@mkdir -p $(@D)
 	@echo "  FUZZCC  $@"
 	$(Q)clang $(FUZZ_CFLAGS) -o $@ $^ -lz -lzstd
+build/fuzz/fuzz_tar_read: tests/fuzz/fuzz_tar_read.c $(FUZZ_SRCS) archive/tar_read.c archive/zst_stream.c | fuzz-tools
+	@mkdir -p $(@D)
+	@echo "  FUZZCC  $@"
+	$(Q)clang $(FUZZ_CFLAGS) -o $@ $^ -lzstd
 fuzz-tools:
 	@scripts/install-test-deps --fuzz
 fuzz: $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
