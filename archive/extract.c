@@ -13,6 +13,7 @@
 #include "../helper/buf.h"
 #include "../helper/error.h"
 #include "../helper/log.h"
+#include "extract_internal.h"
 #include "zip.h"
 
 enum kind { K_SKIP, K_DIR, K_FILE, K_LINK };
@@ -157,16 +158,16 @@ static int plan(struct job *j)
 }
 
 /* An existing symlink on the way is followed only when it resolves inside the target. */
-static int enter(struct job *j, int fd, const char *comp, const char *sofar)
+static int enter(const char *root, int fd, const char *comp, const char *sofar)
 {
 	char full[PATH_MAX * 2], real[PATH_MAX];
-	size_t rl = strlen(j->root);
+	size_t rl = strlen(root);
 	int sub = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
 	if (sub >= 0 || (errno != ELOOP && errno != ENOTDIR))
 		return sub >= 0 ? sub : err_os("'%s': cannot open directory", sofar);
-	snprintf(full, sizeof(full), "%s/%s", j->root, sofar);
-	if (!realpath(full, real) || strncmp(real, j->root, rl) || (real[rl] && real[rl] != '/'))
+	snprintf(full, sizeof(full), "%s/%s", root, sofar);
+	if (!realpath(full, real) || strncmp(real, root, rl) || (real[rl] && real[rl] != '/'))
 		return err_set(CIH_EUNSAFE, "'%s' is a symlink out of the target or not a directory: "
 			       "refusing to write through it", sofar);
 	if ((sub = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
@@ -174,10 +175,7 @@ static int enter(struct job *j, int fd, const char *comp, const char *sofar)
 	return sub;
 }
 
-/* Walks path from the target, creating directories as it goes. Returns the fd of the
- * directory holding the last component (*base set to it), or with whole set, of the
- * directory path itself. */
-static int walk(struct job *j, char *path, bool whole, const char **base)
+int extract__walk(const char *root, char *path, bool whole, const char **base)
 {
 	int fd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), sub;
 	char *p = path;
@@ -198,7 +196,7 @@ static int walk(struct job *j, char *path, bool whole, const char **base)
 		if (sub < 0 && errno == ENOENT && mkdirat(fd, p, 0777) < 0 && errno != EEXIST)
 			sub = err_os("'%s': cannot create directory", path);
 		else if (sub < 0)
-			sub = enter(j, fd, p, path);
+			sub = enter(root, fd, p, path);
 		if (slash)
 			*slash = '/';
 		close(fd);
@@ -236,7 +234,7 @@ static int write_sink(void *ctx, const void *data, size_t len)
 	return 0;
 }
 
-static void set_times(int dirfd, const char *name, int fd, int64_t mtime, bool nofollow)
+void extract__set_times(int dirfd, const char *name, int fd, int64_t mtime, bool nofollow)
 {
 	struct timespec ts[2] = { { 0, UTIME_NOW }, { (time_t)mtime, 0 } };
 
@@ -266,7 +264,7 @@ static int parent_of(struct job *j, char *path, const char **base, struct dircac
 		*base = slash ? slash + 1 : path;
 		return dc->fd;
 	}
-	if ((fd = walk(j, path, false, base)) < 0)
+	if ((fd = extract__walk(j->root, path, false, base)) < 0)
 		return fd;
 	if (dc->fd >= 0)
 		close(dc->fd);
@@ -302,7 +300,7 @@ static int extract_file(struct job *j, const struct item *it, const struct zip_e
 	fchmod(s.fd, e->mode ? (e->mode & 0777) : 0644); /* never setuid, setgid or sticky */
 	if (e->has_owner && fchown(s.fd, e->uid, e->gid) < 0)
 		log_debug("'%s': keeping our owner: %s", it->path, strerror(errno));
-	set_times(-1, NULL, s.fd, e->mtime, false);
+	extract__set_times(-1, NULL, s.fd, e->mtime, false);
 	if (close(s.fd) < 0) {
 		s.fd = -1;
 		rc = err_os("'%s': write", it->path);
@@ -362,7 +360,7 @@ static int extract_link(struct job *j, const struct item *it, const struct zip_e
 			     it->path);
 		goto out;
 	}
-	if ((dirfd = rc = walk(j, path, false, &base)) < 0)
+	if ((dirfd = rc = extract__walk(j->root, path, false, &base)) < 0)
 		goto out;
 	rc = 0;
 	if (unlinkat(dirfd, base, 0) < 0 && errno == EISDIR)
@@ -374,7 +372,7 @@ static int extract_link(struct job *j, const struct item *it, const struct zip_e
 	if (e->has_owner)
 		if (fchownat(dirfd, base, e->uid, e->gid, AT_SYMLINK_NOFOLLOW) < 0)
 			log_debug("'%s': keeping our owner", it->path);
-	set_times(dirfd, base, -1, e->mtime, true);
+	extract__set_times(dirfd, base, -1, e->mtime, true);
 	j->st->symlinks++;
 out:
 	if (dirfd >= 0)
@@ -392,7 +390,7 @@ static int make_dir(struct job *j, const struct item *it, bool metadata)
 
 	if (!path)
 		return err_set(CIH_ENOMEM, "out of memory");
-	fd = walk(j, path, true, &base);
+	fd = extract__walk(j->root, path, true, &base);
 	free(path);
 	if (fd < 0)
 		return fd;
@@ -400,7 +398,7 @@ static int make_dir(struct job *j, const struct item *it, bool metadata)
 		fchmod(fd, e->mode ? (e->mode & 0777) : 0755);
 		if (e->has_owner && fchown(fd, e->uid, e->gid) < 0)
 			log_debug("'%s': keeping our owner", it->path);
-		set_times(-1, NULL, fd, e->mtime, false);
+		extract__set_times(-1, NULL, fd, e->mtime, false);
 	} else {
 		j->st->dirs++;
 	}

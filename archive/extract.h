@@ -17,6 +17,9 @@ struct extract_stats {
  * `concurrency` threads (>= 1). */
 int extract_zip(const char *path, int concurrency, struct extract_stats *stats);
 
+/* Extracts the tar.zst archive at path into the current directory, in one pass. */
+int extract_tarzstd(const char *path, struct extract_stats *stats);
+
 /* Entry name to clean relative path ("a/./b/../c" -> "a/c"): refuses absolute paths,
  * escapes through "..", and over-long names. *is_dir: the name ended with '/'.
  * An empty result (".", "./") means the target itself. */

@@ -13,6 +13,7 @@
 
 #include "../archive/level.h"
 #include "../archive/select.h"
+#include "../archive/tar_archive.h"
 #include "../archive/zip_write.h"
 #include "../net/http.h"
 #include "../net/httpdate.h"
@@ -326,6 +327,24 @@ static enum format parse_format(const char *s)
 	return FMT_ZIP;
 }
 
+static int write_tarzstd(int fd, enum level level, const struct sel_set *files)
+{
+	struct tar_item *items = calloc(files->n ? files->n : 1, sizeof(*items));
+	struct tar_archive_stats st;
+
+	if (!items)
+		return err_set(CIH_ENOMEM, "out of memory");
+	for (size_t i = 0; i < files->n; i++)
+		items[i] = (struct tar_item){ files->v[i].path, files->v[i].st };
+	int rc = tar_archive_write(fd, items, files->n, level_zstd(level, false), 0, &st);
+	free(items);
+	if (rc == 0)
+		log_debug("archived %zu files, %zu directories, %zu symlinks (%zu skipped): %llu bytes to %llu",
+			  st.files, st.dirs, st.symlinks, st.skipped, (unsigned long long)st.in_bytes,
+			  (unsigned long long)st.out_bytes);
+	return rc;
+}
+
 static int write_archive(int fd, const struct opts *o, const struct sel_set *files)
 {
 	enum format fmt = parse_format(o->format);
@@ -337,7 +356,7 @@ static int write_archive(int fd, const struct opts *o, const struct sel_set *fil
 	if (conc < 0)
 		return conc;
 	if (fmt == FMT_TARZSTD)
-		return err_set(CIH_EUSAGE, "unsupported archive format: tarzstd (coming with the tar engine)");
+		return write_tarzstd(fd, level, files);
 
 	struct zip_write_item *items = calloc(files->n ? files->n : 1, sizeof(*items));
 	struct zip_write_stats st;

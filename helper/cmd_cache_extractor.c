@@ -297,12 +297,15 @@ int cmd_cache_extractor(int argc, char **argv)
 	if (read(fd, magic, 4) < 0)
 		magic[0] = 0;
 	close(fd);
-	if (!memcmp(magic, "\x28\xb5\x2f\xfd", 4) || !memcmp(magic, "\x1f\x8b", 2)) {
-		log_fatal("unsupported archive format: %s",
-			  magic[0] == 0x1f ? "gzip" : "tarzstd (coming with the tar engine)");
+	if (!memcmp(magic, "\x1f\x8b", 2)) {
+		log_fatal("unsupported archive format: gzip");
 		return 1;
 	}
-	if ((rc = cache_fastzip_concurrency("FASTZIP_EXTRACTOR_CONCURRENCY", "extractor")) < 0 || extract_zip(o.file, rc, &st) < 0)
+	if (!memcmp(magic, "\x28\xb5\x2f\xfd", 4))
+		rc = extract_tarzstd(o.file, &st);
+	else if ((rc = cache_fastzip_concurrency("FASTZIP_EXTRACTOR_CONCURRENCY", "extractor")) >= 0)
+		rc = extract_zip(o.file, rc, &st);
+	if (rc < 0)
 		return app_fatal_error(NULL);
 	log_debug("extracted %zu files, %zu directories, %zu symlinks (%zu skipped)", st.files,
 		  st.dirs, st.symlinks, st.skipped);

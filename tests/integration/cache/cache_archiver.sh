@@ -137,3 +137,95 @@ t_formats_levels_and_bad_input() {
   expect_err "concurrency must be at least 1"
   [ -z "$(ls .. | grep archive_)" ] || fail "temporary file left"
 }
+
+# describe DIR: "path type mode size mtime sha" for everything under DIR, sorted
+# (NOLINKTIME=1: without symlink mtimes, which Info-ZIP unzip does not restore).
+describe() {
+  (cd "$1" && find . -mindepth 1 | LC_ALL=C sort | while read -r f; do
+    if [ -L "$f" ]; then echo "$f link $(readlink "$f") $([ "${NOLINKTIME:-}" ] || stat -c %Y "$f")"
+    elif [ -d "$f" ]; then echo "$f dir $(stat -c '%a %Y' "$f")"
+    else echo "$f file $(stat -c '%a %s %Y' "$f") $(sha256sum <"$f" | cut -c1-16)"; fi
+  done)
+}
+
+# rich/: every kind of entry cihelper archives (and a fifo it skips), whole-second times
+make_rich_tree() {
+  mkdir -p rich/a/b/c rich/empty-dir && (cd rich &&
+    seq 1 50000 > a/seq.txt && head -c 200000 /dev/urandom > a/b/random.bin && : > a/b/c/empty &&
+    printf '#!/bin/sh\n' > run.sh && chmod 750 run.sh && chmod 700 a/b &&
+    printf 'x' > "$(printf 'caf\303\251 name')" && ln -s a/seq.txt link && ln -s ../../run.sh a/b/up &&
+    ln -s missing dangling && mkfifo fifo && n=$(printf 'd%.0s' $(seq 120)) && mkdir "$n" &&
+    echo long > "$n/$(printf 'f%.0s' $(seq 150))" &&
+    find . -exec touch -h -d '2022-02-02 02:02:02' {} + && touch -h -d '2023-03-03 03:03:03' link a/seq.txt)
+}
+
+t_tarzstd_round_trip_and_gnu_tar_interop() {
+  make_rich_tree
+  run cache-archiver --file c/cache.zip --path rich --compression-format tarzstd
+  expect_status 0
+  [ "$(head -c 4 c/cache.zip | od -An -tx1 | tr -d ' ')" = 28b52ffd ] || fail "not a zstd stream"
+  rm rich/fifo
+  want=$(describe rich)
+  mkdir ours gnu
+  (cd ours && run cache-extractor --file ../c/cache.zip && expect_status 0) || exit 1
+  [ "$(describe ours/rich)" = "$want" ] || fail "our extraction differs: $(diff <(echo "$want") <(describe ours/rich))"
+  zstd -dcq c/cache.zip | tar -C gnu -xf - || fail "GNU tar cannot read it"
+  [ "$(describe gnu/rich)" = "$want" ] || fail "GNU tar's extraction differs: $(diff <(echo "$want") <(describe gnu/rich))"
+  # the other way: GNU tar (PAX, long names) through zstd, extracted by us
+  tar --format=pax -cf - rich | zstd -q -3 -o gnu.tar.zst
+  mkdir ours2 && cd ours2
+  run cache-extractor --file ../gnu.tar.zst
+  expect_status 0
+  cd ..
+  [ "$(describe ours2/rich)" = "$want" ] || fail "GNU tar archive extracted differently: $(diff <(echo "$want") <(describe ours2/rich))"
+}
+
+t_zip_interop_both_ways() {
+  make_rich_tree; rm rich/fifo
+  run cache-archiver --file ours.zip --path rich
+  expect_status 0
+  zip -qry info.zip rich
+  want=$(NOLINKTIME=1 describe rich)
+  mkdir u && (cd u && unzip -qq ../ours.zip) || fail "unzip failed"
+  [ "$(NOLINKTIME=1 describe u/rich)" = "$want" ] || fail "unzip of ours differs: $(diff <(echo "$want") <(NOLINKTIME=1 describe u/rich))"
+  python3 -c "import zipfile,sys; z=zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None" ours.zip || fail "python zipfile"
+  mkdir x && cd x
+  run cache-extractor --file ../info.zip
+  expect_status 0
+  cd ..
+  [ "$(NOLINKTIME=1 describe x/rich)" = "$want" ] || fail "Info-ZIP archive extracted differently: $(diff <(echo "$want") <(NOLINKTIME=1 describe x/rich))"
+}
+t_hostile_tar_is_refused_and_writes_nothing_outside() {
+  mkdir -p evil/sub out && ln -s /tmp evil/sub/escape
+  python3 - <<'PY'
+import io, tarfile, subprocess
+def make(name, entries):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
+        for kind, path, data in entries:
+            ti = tarfile.TarInfo(path)
+            if kind == "link":
+                ti.type, ti.linkname = tarfile.SYMTYPE, data
+                t.addfile(ti)
+            else:
+                ti.size = len(data)
+                t.addfile(ti, io.BytesIO(data))
+    open(name + ".tar", "wb").write(buf.getvalue())
+    subprocess.run(["zstd", "-q", "-f", name + ".tar", "-o", name + ".tar.zst"], check=True)
+make("dotdot", [("file", "../escaped", b"x")])
+make("abs", [("file", "/tmp/cih-abs-escape", b"x")])
+make("through", [("link", "l", "/tmp"), ("file", "l/cih-through", b"x")])
+PY
+  cd out
+  for a in dotdot abs through; do
+    run cache-extractor --file ../$a.tar.zst
+    expect_status 1
+    expect_err "FATAL"
+  done
+  expect_err "would be written through a symlink in the archive"
+  [ ! -e ../escaped ] && [ ! -e /tmp/cih-abs-escape ] && [ ! -e /tmp/cih-through ] || fail "wrote outside"
+  head -c 1000 ../dotdot.tar.zst > ../cut.tar.zst
+  run cache-extractor --file ../cut.tar.zst
+  expect_status 1
+  expect_err "FATAL"
+}
