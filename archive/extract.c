@@ -234,6 +234,25 @@ static int write_sink(void *ctx, const void *data, size_t len)
 	return 0;
 }
 
+static mode_t cached_umask;
+static pthread_once_t umask_once = PTHREAD_ONCE_INIT;
+
+static void read_umask(void)
+{
+	cached_umask = umask(022);
+	umask(cached_umask);
+}
+
+void extract__file_meta(int fd, uint32_t perm, bool has_owner, uint32_t uid, uint32_t gid,
+			const char *path)
+{
+	pthread_once(&umask_once, read_umask);
+	if (perm & cached_umask)
+		fchmod(fd, perm);
+	if (has_owner && (uid != geteuid() || gid != getegid()) && fchown(fd, uid, gid) < 0)
+		log_debug("'%s': keeping our owner: %s", path, strerror(errno));
+}
+
 void extract__set_times(int dirfd, const char *name, int fd, int64_t mtime, bool nofollow)
 {
 	struct timespec ts[2] = { { 0, UTIME_NOW }, { (time_t)mtime, 0 } };
@@ -281,6 +300,7 @@ static int extract_file(struct job *j, const struct item *it, const struct zip_e
 	const char *base;
 	struct fdsink s = { -1, 0 };
 	int dirfd = -1, rc = 0;
+	mode_t perm = e->mode ? (e->mode & 0777) : 0644; /* never setuid, setgid or sticky */
 
 	if (!path)
 		return err_set(CIH_ENOMEM, "out of memory");
@@ -289,7 +309,7 @@ static int extract_file(struct job *j, const struct item *it, const struct zip_e
 	do { /* unique per process, worker and file; O_EXCL settles any clash */
 		snprintf(tmp, sizeof(tmp), ".cih-%x-%x-%llx", (unsigned)getpid() & 0xfffff, dc->worker,
 			 dc->seq++);
-		s.fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		s.fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, perm);
 	} while (s.fd < 0 && errno == EEXIST);
 	if (s.fd < 0) {
 		rc = err_os("'%s': cannot create", it->path);
@@ -297,9 +317,7 @@ static int extract_file(struct job *j, const struct item *it, const struct zip_e
 	}
 	if ((rc = zip_entry_read(j->zr, it->index, dc->scratch, write_sink, &s)) < 0)
 		goto out;
-	fchmod(s.fd, e->mode ? (e->mode & 0777) : 0644); /* never setuid, setgid or sticky */
-	if (e->has_owner && fchown(s.fd, e->uid, e->gid) < 0)
-		log_debug("'%s': keeping our owner: %s", it->path, strerror(errno));
+	extract__file_meta(s.fd, perm, e->has_owner, e->uid, e->gid, it->path);
 	extract__set_times(-1, NULL, s.fd, e->mtime, false);
 	if (close(s.fd) < 0) {
 		s.fd = -1;

@@ -14,4 +14,9 @@ int extract__walk(const char *root, char *path, bool whole, const char **base);
 /* mtime (atime now) on fd, or on dirfd/name (nofollow: the link itself). */
 void extract__set_times(int dirfd, const char *name, int fd, int64_t mtime, bool nofollow);
 
+/* A new file is created with its final permissions; after the writes this sets what
+ * the umask took away, and the owner, with no system call when nothing differs. */
+void extract__file_meta(int fd, uint32_t perm, bool has_owner, uint32_t uid, uint32_t gid,
+			const char *path);
+
 #endif

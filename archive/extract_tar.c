@@ -15,6 +15,7 @@
 #include "../helper/log.h"
 #include "extract.h"
 #include "extract_internal.h"
+#include "readahead.h"
 #include "tar_read.h"
 #include "zst_stream.h"
 
@@ -198,7 +199,7 @@ static int extract_file(struct tjob *t, struct tar_reader *r, char *path, const 
 		return dirfd;
 	do {
 		snprintf(tmp, sizeof(tmp), ".cih-%x-t-%llx", (unsigned)getpid() & 0xfffff, t->seq++);
-		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, e->mode & 0777);
 	} while (fd < 0 && errno == EEXIST);
 	if (fd < 0)
 		return err_os("'%s': cannot create", path);
@@ -213,9 +214,7 @@ static int extract_file(struct tjob *t, struct tar_reader *r, char *path, const 
 		rc = (int)n;
 		goto out;
 	}
-	fchmod(fd, e->mode & 0777); /* never setuid, setgid or sticky */
-	if (fchown(fd, e->uid, e->gid) < 0)
-		log_debug("'%s': keeping our owner: %s", path, strerror(errno));
+	extract__file_meta(fd, e->mode & 0777, true, e->uid, e->gid, path); /* no setuid, setgid, sticky */
 	extract__set_times(-1, NULL, fd, e->mtime, false);
 	rc = close(fd);
 	fd = -1;
@@ -344,6 +343,7 @@ int extract_tarzstd(const char *path, struct extract_stats *stats)
 	struct tjob t = { .archive = path, .dirfd = -1, .st = stats };
 	struct zst_reader *z = NULL;
 	struct tar_reader *r = NULL;
+	struct readahead *ra = NULL;
 	const struct tar_entry *e;
 	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
 
@@ -358,7 +358,8 @@ int extract_tarzstd(const char *path, struct extract_stats *stats)
 		rc = err_set(CIH_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = zst_reader_open(&z, fd, path)) < 0 || (rc = tar_reader_new(&r, zst_source, z, path)) < 0)
+	if ((rc = zst_reader_open(&z, fd, path)) < 0 || (rc = readahead_start(&ra, zst_source, z)) < 0 ||
+	    (rc = tar_reader_new(&r, readahead_read, ra, path)) < 0)
 		goto out;
 	while ((rc = tar_reader_next(r, &e)) > 0)
 		if ((rc = entry(&t, r, e)) < 0)
@@ -376,6 +377,7 @@ out:
 	free(t.ix.slot);
 	free(t.buf);
 	tar_reader_free(r);
+	readahead_stop(ra);
 	zst_reader_free(z);
 	close(fd);
 	return rc < 0 ? rc : 0;

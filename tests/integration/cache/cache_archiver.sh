@@ -167,7 +167,7 @@ t_tarzstd_round_trip_and_gnu_tar_interop() {
   rm rich/fifo
   want=$(describe rich)
   mkdir ours gnu
-  (cd ours && run cache-extractor --file ../c/cache.zip && expect_status 0) || exit 1
+  (cd ours && umask 077 && run cache-extractor --file ../c/cache.zip && expect_status 0) || exit 1
   [ "$(describe ours/rich)" = "$want" ] || fail "our extraction differs: $(diff <(echo "$want") <(describe ours/rich))"
   zstd -dcq c/cache.zip | tar -C gnu -xf - || fail "GNU tar cannot read it"
   [ "$(describe gnu/rich)" = "$want" ] || fail "GNU tar's extraction differs: $(diff <(echo "$want") <(describe gnu/rich))"
@@ -190,6 +190,7 @@ t_zip_interop_both_ways() {
   [ "$(NOLINKTIME=1 describe u/rich)" = "$want" ] || fail "unzip of ours differs: $(diff <(echo "$want") <(NOLINKTIME=1 describe u/rich))"
   python3 -c "import zipfile,sys; z=zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None" ours.zip || fail "python zipfile"
   mkdir x && cd x
+  umask 027
   run cache-extractor --file ../info.zip
   expect_status 0
   cd ..
