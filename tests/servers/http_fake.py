@@ -19,7 +19,8 @@ Routes (GET unless said):
                       GET/HEAD a file of --root DIR: Last-Modified from its mtime, an ETag,
                       X-Amz-Meta-Cachekey: NAME and x-goog-meta-Foo-Bar: v; 404 when missing;
                       with fail=K the first K requests of that id get an S3-style 500;
-                      PUT stores the body as NAME and its headers as NAME.headers.json
+                      PUT stores the body as NAME and its headers as NAME.headers.json;
+                      with truncate=1 a GET sends half the body and closes
 """
 import email.utils
 import os
@@ -159,6 +160,15 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send(404, b"<Error><Code>NoSuchKey</Code></Error>")
             data = open(path, "rb").read()
             lm = email.utils.formatdate(os.stat(path).st_mtime, usegmt=True)
+            if "truncate" in q:  # promise the whole file, send half, hang up
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(data)))
+                self.send_header("Last-Modified", lm)
+                self.end_headers()
+                self.wfile.write(data[:len(data) // 2])
+                self.wfile.flush()
+                self.close_connection = True
+                return
             return self.send(200, data, [("Last-Modified", lm), ("ETag", '"etag-%d"' % len(data)),
                                          ("X-Amz-Meta-Cachekey", parts[1]), ("x-goog-meta-Foo-Bar", "v")])
         if head == "flaky":

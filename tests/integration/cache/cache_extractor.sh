@@ -131,3 +131,13 @@ t_extractor_concurrency_from_env() {
   expect_status 0
   [ -e sub/a.txt ] || fail "not extracted"
 }
+
+t_body_cut_short_is_retried_and_leaves_nothing() {
+  fake_server; make_cache c.zip
+  mkdir job && cd job
+  run cache-extractor --file ../cache/c.zip --url "$BASE/file/c.zip?truncate=1" --retry-time 0s
+  expect_status 1
+  [ "$(plain_err | grep -c 'WARNING: Retrying...')" = 2 ] || fail "want two retries"
+  [ -z "$(ls ../cache 2>/dev/null)" ] || fail "left behind: $(ls ../cache)"
+  [ ! -e sub ] || fail "extracted a partial download"
+}
