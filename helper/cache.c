@@ -17,6 +17,7 @@
 #include "../net/url.h"
 #include "buf.h"
 #include "error.h"
+#include "flags.h"
 #include "log.h"
 
 /* A buffer is allocated at this size: bigger values are refused, not attempted. */
@@ -332,4 +333,21 @@ int cache_fastzip_concurrency(const char *env, const char *what)
 			return err_set(CIH_EUSAGE, "concurrency must be at least 1");
 	}
 	return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+}
+
+bool cache_ff_on(const char *name)
+{
+	const char *v = getenv(name);
+	bool on = false;
+
+	if (!v || !*v)
+		return false;
+	if (flags_parse_bool(&on, v) < 0) {
+		char quoted[256];
+		snprintf(quoted, sizeof(quoted), "strconv.ParseBool: parsing \"%s\": invalid syntax", v);
+		log_write(LOG_ERROR, (struct log_field[]){ { "error", quoted }, { "name", name }, { "value", v } }, 3,
+			  "Error while parsing the value of feature flag");
+		return false;
+	}
+	return on;
 }

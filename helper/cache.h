@@ -52,6 +52,17 @@ int cache_temp_file(const char *path, const char *prefix, char *tmp, size_t size
  * number of CPUs by default (at most 64); what is "archiver" or "extractor". */
 int cache_fastzip_concurrency(const char *env, const char *what);
 
+/* "bytes a-b/TOTAL": TOTAL; -1 when absent, unknown ("*") or malformed. */
+int cache_content_range_total(const char *v, int64_t *total);
+struct meter;
+/* GETs url in ranges of chunk bytes with up to concurrency threads into fd (sized to
+ * total), counting on meter m. */
+int cache_parallel_get(const char *url, int64_t total, int64_t chunk, int64_t concurrency,
+		       int64_t timeout_ms, int fd, struct meter *m);
+/* A feature flag the way upstream's featureflags.IsOn reads it: true only for a
+ * strconv.ParseBool true; an unparseable value is logged as an error. */
+bool cache_ff_on(const char *name);
+
 /* Metadata: pairs of strings, written as metadata.json next to the archive. */
 struct cache_meta {
 	size_t n;

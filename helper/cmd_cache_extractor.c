@@ -95,33 +95,26 @@ static const char *select_url(struct httpc *c, const struct opts *o, int64_t tim
 	return chosen;
 }
 
+static void log_downloading(const struct opts *o, const char *url, const char *etag, const char *suffix);
+
 static struct cache_outcome save(const struct opts *o, struct httpc_response *r, time_t date, const char *url)
 {
 	struct cache_outcome out = { 0, false, false };
-	char *dircopy = strdup(o->file), *basecopy = strdup(o->file), tmp[4200] = "", *buf = NULL;
-	const char *etag = httpc_resp_header(r, "ETag"), *bn;
-	struct buf name = BUF_INIT, cleaned = BUF_INIT;
+	char tmp[4200] = "", *buf = NULL;
+	const char *etag = httpc_resp_header(r, "ETag");
 	struct meter m;
 	int fd = -1;
 	ssize_t n;
 
-	if (!dircopy || !basecopy || !(buf = malloc((size_t)o->buffer_size))) {
+	if (!(buf = malloc((size_t)o->buffer_size))) {
 		out.rc = err_set(CIH_ENOMEM, "out of memory");
 		goto done;
 	}
-	bn = basename(basecopy);
 	if ((fd = cache_temp_file(o->file, "cache", tmp, sizeof(tmp))) < 0) {
 		out.rc = fd;
 		goto done;
 	}
-	/* the archive's name without its extension, as upstream logs it */
-	buf_put(&name, bn, strrchr(bn, '.') ? (size_t)(strrchr(bn, '.') - bn) : strlen(bn));
-	cache_clean_url(&cleaned, url);
-	if (etag)
-		log_write(LOG_INFO, &(struct log_field){ "etag", etag }, 1, "Downloading %s from %s",
-			  buf_cstr(&name), buf_cstr(&cleaned));
-	else
-		log_info("Downloading %s from %s", buf_cstr(&name), buf_cstr(&cleaned));
+	log_downloading(o, url, etag, ""); /* the name without its extension, as upstream */
 	meter_start(&m, "Downloading cache", httpc_resp_length(r), o->meter_freq);
 	while ((n = httpc_resp_read(r, buf, (size_t)o->buffer_size)) > 0) {
 		for (ssize_t w = 0, k; w < n; w += k)
@@ -161,11 +154,123 @@ done:
 		close(fd);
 	if (tmp[0])
 		unlink(tmp); /* no partial archive is left behind */
+	free(buf);
+	return out;
+}
+
+static void log_downloading(const struct opts *o, const char *url, const char *etag, const char *suffix)
+{
+	char *b = strdup(o->file);
+	struct buf name = BUF_INIT, cleaned = BUF_INIT;
+	const char *bn = b ? basename(b) : o->file;
+
+	buf_put(&name, bn, strrchr(bn, '.') ? (size_t)(strrchr(bn, '.') - bn) : strlen(bn));
+	cache_clean_url(&cleaned, url);
+	if (etag)
+		log_write(LOG_INFO, &(struct log_field){ "etag", etag }, 1, "Downloading %s from %s%s",
+			  buf_cstr(&name), buf_cstr(&cleaned), suffix);
+	else
+		log_info("Downloading %s from %s%s", buf_cstr(&name), buf_cstr(&cleaned), suffix);
 	buf_dispose(&name);
 	buf_dispose(&cleaned);
-	free(buf);
-	free(dircopy);
-	free(basecopy);
+	free(b);
+}
+
+static bool up_to_date(const struct opts *o, time_t date)
+{
+	struct stat st;
+
+	if (lstat(o->file, &st) < 0 || date > st.st_mtime)
+		return false;
+	char *b = strdup(o->file);
+	log_info("%s is up to date", b ? basename(b) : o->file);
+	free(b);
+	return true;
+}
+
+static struct cache_outcome save_parallel(const struct opts *o, const char *url, int64_t total,
+					  time_t date, const char *etag, struct cache_meta *meta,
+					  int64_t timeout_ms)
+{
+	struct cache_outcome out = { 0, false, false };
+	char tmp[4200];
+	struct meter m;
+	int fd = cache_temp_file(o->file, "cache", tmp, sizeof(tmp));
+
+	if (fd < 0) {
+		out.rc = fd;
+		return out;
+	}
+	log_downloading(o, url, etag, " (parallel)");
+	meter_start(&m, "Downloading cache", total, o->meter_freq);
+	out.rc = cache_parallel_get(url, total, o->chunk_size, o->concurrency, timeout_ms, fd, &m);
+	meter_done(&m);
+	if (out.rc < 0) {
+		out.retryable = true;
+	} else {
+		if (date) {
+			struct timespec ts[2] = { { 0, UTIME_NOW }, { date, 0 } };
+			futimens(fd, ts);
+		}
+		if (close(fd) < 0)
+			out.rc = err_os("writing '%s'", tmp);
+		fd = -1;
+		if (out.rc == 0 && rename(tmp, o->file) < 0)
+			out.rc = err_os("renaming");
+		else if (out.rc == 0)
+			tmp[0] = '\0';
+	}
+	if (fd >= 0)
+		close(fd);
+	if (tmp[0])
+		unlink(tmp);
+	if (out.rc == 0)
+		out.rc = cache_meta_write(meta, o->file);
+	return out;
+}
+
+/* FF_USE_PARALLEL_CACHE_TRANSFER: a one-byte range probe (presigned URLs are signed
+ * for GET only); *done false means "go sequential". */
+static struct cache_outcome try_parallel(struct httpc *c, const struct opts *o, const char *url,
+					 int64_t timeout_ms, bool *done)
+{
+	struct cache_outcome out = { 0, false, false };
+	struct httpc_header h = { "Range", "bytes=0-0" };
+	struct httpc_response *r = NULL;
+	struct cache_meta meta = { 0 };
+	int64_t total;
+	time_t date = 0;
+	const char *lm;
+	char *etag = NULL;
+
+	*done = false;
+	if (httpc_send(c, &(struct httpc_request){ .method = "GET", .url = url, .headers = &h, .nheaders = 1,
+						   .timeout_ms = timeout_ms },
+		       &r) < 0) {
+		err_clear();
+		return out;
+	}
+	if (httpc_resp_status(r) != 206 || cache_content_range_total(httpc_resp_header(r, "Content-Range"), &total) < 0) {
+		if (httpc_resp_status(r) == 200)
+			log_info("Presigned URL did not honor Range request, using sequential download");
+		httpc_resp_free(r);
+		return out;
+	}
+	if ((lm = httpc_resp_header(r, "Last-Modified")) && httpdate_parse(&date, lm, true) < 0)
+		date = 0;
+	httpc_resp_drain(r, 64 << 10);
+	if (up_to_date(o, date)) {
+		*done = true;
+	} else if (total > o->chunk_size) {
+		*done = true;
+		if (httpc_resp_header(r, "ETag"))
+			etag = strdup(httpc_resp_header(r, "ETag"));
+		if ((out.rc = cache_meta_from_headers(&meta, r)) == 0)
+			out = save_parallel(o, url, total, date, etag, &meta, timeout_ms);
+	}
+	httpc_resp_free(r);
+	cache_meta_dispose(&meta);
+	free(etag);
 	return out;
 }
 
@@ -176,12 +281,17 @@ static struct cache_outcome download(struct httpc *c, const struct opts *o)
 	struct httpc_response *r = NULL;
 	const char *url, *lm;
 	time_t date = 0;
-	struct stat st;
 
 	if ((out.rc = cache_make_parents(o->file)) < 0)
 		return out;
 	log_info("Using presigned URL for cache download");
 	url = select_url(c, o, timeout_ms);
+	if (cache_ff_on("FF_USE_PARALLEL_CACHE_TRANSFER") && o->concurrency > 1) {
+		bool done;
+		out = try_parallel(c, o, url, timeout_ms, &done);
+		if (done)
+			return out;
+	}
 	if ((out.rc = httpc_send(c, &(struct httpc_request){ .method = "GET", .url = url,
 							      .timeout_ms = timeout_ms },
 				 &r)) < 0) {
@@ -199,13 +309,8 @@ static struct cache_outcome download(struct httpc *c, const struct opts *o)
 		 * existing local file counts as up to date (upstream behaviour) */
 		if ((lm = httpc_resp_header(r, "Last-Modified")) && httpdate_parse(&date, lm, true) < 0)
 			date = 0;
-		if (lstat(o->file, &st) == 0 && date <= st.st_mtime) {
-			char *b = strdup(o->file);
-			log_info("%s is up to date", b ? basename(b) : o->file);
-			free(b);
-		} else {
+		if (!up_to_date(o, date))
 			out = save(o, r, date, url);
-		}
 	}
 	httpc_resp_free(r);
 	return out;

@@ -20,7 +20,8 @@ Routes (GET unless said):
                       X-Amz-Meta-Cachekey: NAME and x-goog-meta-Foo-Bar: v; 404 when missing;
                       with fail=K the first K requests of that id get an S3-style 500;
                       PUT stores the body as NAME and its headers as NAME.headers.json;
-                      with truncate=1 a GET sends half the body and closes
+                      with truncate=1 a GET sends half the body and closes; Range: bytes=a-b
+                      gives a 206 (norange=1: ignored; badrange=1: the wrong range)
 """
 import email.utils
 import os
@@ -169,8 +170,17 @@ class Handler(BaseHTTPRequestHandler):
                 self.wfile.flush()
                 self.close_connection = True
                 return
-            return self.send(200, data, [("Last-Modified", lm), ("ETag", '"etag-%d"' % len(data)),
-                                         ("X-Amz-Meta-Cachekey", parts[1]), ("x-goog-meta-Foo-Bar", "v")])
+            hdrs = [("Last-Modified", lm), ("ETag", '"etag-%d"' % len(data)),
+                    ("X-Amz-Meta-Cachekey", parts[1]), ("x-goog-meta-Foo-Bar", "v")]
+            rng = self.headers.get("Range", "")
+            if rng.startswith("bytes=") and "norange" not in q:
+                a, b = (int(x) for x in rng[6:].split("-"))
+                b = min(b, len(data) - 1)
+                if "badrange" in q and a > 0:  # answers another range than asked
+                    a, b = 0, b - a
+                return self.send(206, data[a:b + 1],
+                                 hdrs + [("Content-Range", "bytes %d-%d/%d" % (a, b, len(data)))])
+            return self.send(200, data, hdrs)
         if head == "flaky":
             key = parts[2]
             with self.server.lock:

@@ -141,3 +141,34 @@ t_body_cut_short_is_retried_and_leaves_nothing() {
   [ -z "$(ls ../cache 2>/dev/null)" ] || fail "left behind: $(ls ../cache)"
   [ ! -e sub ] || fail "extracted a partial download"
 }
+
+t_parallel_ranged_download() {
+  fake_server
+  mkdir -p tree && seq 1 60000 > tree/seq.txt && head -c 100000 /dev/urandom > tree/r.bin
+  (cd tree && zip -qry ../srv/p.zip .) && rm -rf tree
+  mkdir job && cd job
+  run_env FF_USE_PARALLEL_CACHE_TRANSFER=true cache-extractor --file ../cache/p.zip --url "$BASE/file/p.zip" \
+    --chunk-size 50000 --concurrency 4
+  expect_status 0
+  expect_err "Downloading p from $BASE/file/p.zip (parallel)"
+  cmp ../cache/p.zip ../srv/p.zip || fail "download differs"
+  [ "$(wc -l < seq.txt)" = 60000 ] || fail "not extracted"
+  [ "$(cat ../cache/metadata.json)" = '{"cachekey":"p.zip","foo-bar":"v"}' ] || fail "metadata"
+  run_env FF_USE_PARALLEL_CACHE_TRANSFER=1 cache-extractor --file ../cache/p.zip --url "$BASE/file/p.zip" --chunk-size 50000
+  expect_err "p.zip is up to date"
+  # a server that ignores Range: sequential; one that answers the wrong range: an error, retried
+  run_env FF_USE_PARALLEL_CACHE_TRANSFER=true cache-extractor --file ../c2/p.zip --url "$BASE/file/p.zip?norange=1" --chunk-size 50000
+  expect_status 0
+  expect_err "Presigned URL did not honor Range request, using sequential download"
+  cmp ../c2/p.zip ../srv/p.zip || fail "sequential fallback differs"
+  run_env FF_USE_PARALLEL_CACHE_TRANSFER=true cache-extractor --file ../c3/p.zip --url "$BASE/file/p.zip?badrange=1" \
+    --chunk-size 50000 --retry 1 --retry-time 0s
+  expect_status 1
+  expect_err "range request failed: 206"
+  [ -z "$(ls ../c3 2>/dev/null)" ] || fail "left behind: $(ls ../c3)"
+  # off unless the flag parses as true
+  run_env FF_USE_PARALLEL_CACHE_TRANSFER=maybe cache-extractor --file ../c4/p.zip --url "$BASE/file/p.zip" --chunk-size 50000
+  expect_status 0
+  expect_err "Error while parsing the value of feature flag"
+  expect_no_err "(parallel)"
+}

@@ -186,3 +186,18 @@ t_azure_archiver_sas_put() {
   expect_err "FATAL: received: 400"
   expect_no_err "Retrying"
 }
+
+t_s3_extractor_parallel_ranges() {
+  objstore_server s3
+  mkdir -p tree && seq 1 40000 > tree/seq.txt && (cd tree && zip -qry ../big.zip .) && rm -rf tree
+  objstore put s3 --endpoint "$ENDPOINT" --key project/big.zip --file big.zip --meta cachekey=big
+  presign s3 --key project/big.zip --method GET
+  mkdir job && cd job
+  run_env FF_USE_PARALLEL_CACHE_TRANSFER=true cache-extractor --file ../cache/big.zip --url "$URL" \
+    --chunk-size 20000 --concurrency 3
+  expect_status 0
+  expect_err "(parallel)"
+  cmp ../cache/big.zip ../big.zip || fail "download differs"
+  [ "$(wc -l < seq.txt)" = 40000 ] || fail "not extracted"
+  [ "$(cat ../cache/metadata.json)" = '{"cachekey":"big"}' ] || fail "metadata: $(cat ../cache/metadata.json)"
+}
