@@ -1,6 +1,7 @@
 #include "readahead.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,7 +58,7 @@ static void *produce(void *arg)
 			ra->end = true;
 			if (n < 0) {
 				ra->rc = (int)n;
-				strcpy(ra->msg, err_last()->msg);
+				snprintf(ra->msg, sizeof(ra->msg), "%s", err_last()->msg);
 			}
 		}
 		pthread_cond_broadcast(&ra->cv);
