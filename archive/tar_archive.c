@@ -14,10 +14,10 @@
 
 static int cmp_item(const void *a, const void *b)
 {
-	return strcmp((*(const struct tar_item *const *)a)->name, (*(const struct tar_item *const *)b)->name);
+	return strcmp((*(const struct sel_entry *const *)a)->path, (*(const struct sel_entry *const *)b)->path);
 }
 
-static int add(struct tar_writer *w, const struct tar_item *it, struct tar_archive_stats *st)
+static int add(struct tar_writer *w, const struct sel_entry *it, struct tar_archive_stats *st)
 {
 	struct tar_entry e;
 	char target[PATH_MAX];
@@ -25,16 +25,16 @@ static int add(struct tar_writer *w, const struct tar_item *it, struct tar_archi
 	int fd, rc;
 
 	if (S_ISLNK(it->st.st_mode)) {
-		ssize_t len = readlink(it->name, target, sizeof(target) - 1);
+		ssize_t len = readlink(it->path, target, sizeof(target) - 1);
 		if (len < 0)
-			return err_os("readlink %s", it->name);
+			return err_os("readlink %s", it->path);
 		target[len] = '\0';
-		tar_entry_from_stat(&e, it->name, &it->st, target);
+		tar_entry_from_stat(&e, it->path, &it->st, target);
 		st->symlinks++;
 		return tar_writer_header(w, &e);
 	}
 	if (S_ISDIR(it->st.st_mode)) {
-		tar_entry_from_stat(&e, it->name, &it->st, NULL);
+		tar_entry_from_stat(&e, it->path, &it->st, NULL);
 		st->dirs++;
 		return tar_writer_header(w, &e);
 	}
@@ -43,13 +43,13 @@ static int add(struct tar_writer *w, const struct tar_item *it, struct tar_archi
 		return 0;
 	}
 	/* the size and times of the file as opened: what is read matches the header */
-	if ((fd = open(it->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) < 0)
-		return err_os("open %s", it->name);
+	if ((fd = open(it->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) < 0)
+		return err_os("open %s", it->path);
 	if (fstat(fd, &now) < 0)
-		rc = err_os("stat %s", it->name);
+		rc = err_os("stat %s", it->path);
 	else if (!S_ISREG(now.st_mode))
-		rc = err_set(CIH_ERR, "%s: no longer a regular file", it->name);
-	else if (tar_entry_from_stat(&e, it->name, &now, NULL), (rc = tar_writer_file(w, &e, fd)) == 0) {
+		rc = err_set(CIH_ERR, "%s: no longer a regular file", it->path);
+	else if (tar_entry_from_stat(&e, it->path, &now, NULL), (rc = tar_writer_file(w, &e, fd)) == 0) {
 		st->files++;
 		st->in_bytes += (uint64_t)now.st_size;
 	}
@@ -57,11 +57,11 @@ static int add(struct tar_writer *w, const struct tar_item *it, struct tar_archi
 	return rc;
 }
 
-int tar_archive_write(int fd, const struct tar_item *items, size_t n, int zstd_level,
+int tar_archive_write(int fd, const struct sel_entry *items, size_t n, int zstd_level,
 		      int workers, struct tar_archive_stats *st)
 {
 	struct tar_archive_stats scratch;
-	const struct tar_item **sorted = calloc(n ? n : 1, sizeof(*sorted));
+	const struct sel_entry **sorted = calloc(n ? n : 1, sizeof(*sorted));
 	struct zst_writer *z = NULL;
 	struct tar_writer *w = NULL;
 	int rc;

@@ -8,17 +8,15 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
-struct tar_item {
-	const char *name; /* slash path relative to the cwd; "." is the cwd itself */
-	struct stat st;   /* lstat at selection time */
-};
+#include "select.h"
 
 struct tar_archive_stats {
 	size_t files, dirs, symlinks, skipped;
 	uint64_t in_bytes, out_bytes;
 };
 
-int tar_archive_write(int fd, const struct tar_item *items, size_t n, int zstd_level,
+/* items as for zip_write_archive */
+int tar_archive_write(int fd, const struct sel_entry *items, size_t n, int zstd_level,
 		      int workers, struct tar_archive_stats *st);
 
 #endif

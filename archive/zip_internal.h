@@ -17,7 +17,7 @@ uint64_t zip__data_end(const struct zip_reader *r);
  * cut into chunks (a file bigger than one chunk is several independent pieces of one
  * deflate stream, pigz style, or several zstd frames), compressed by threads and
  * handed back strictly in order. */
-struct zip_write_item;
+struct sel_entry;
 struct zip_pool;
 
 enum zip_pool_method { ZIP_POOL_STORE, ZIP_POOL_DEFLATE, ZIP_POOL_ZSTD };
@@ -34,7 +34,7 @@ struct zip_chunk {
 
 /* items[i] with a regular type and a size > 0 are read, in order. store_small: a
  * file of one chunk that does not shrink is handed back raw (stored). */
-int zip__pool_start(struct zip_pool **out, const struct zip_write_item *const *items, size_t n,
+int zip__pool_start(struct zip_pool **out, const struct sel_entry *const *items, size_t n,
 		    enum zip_pool_method method, int level, int concurrency, bool store_small);
 /* How many chunks an item of this size is cut into. */
 uint64_t zip__pool_chunks(const struct zip_pool *p, uint64_t size);

@@ -48,7 +48,7 @@ struct worker {
 };
 
 struct zip_pool {
-	const struct zip_write_item *const *items;
+	const struct sel_entry *const *items;
 	size_t n;
 	enum zip_pool_method method;
 	int level;
@@ -70,7 +70,7 @@ struct zip_pool {
 	int nw;
 };
 
-static bool has_data(const struct zip_write_item *it)
+static bool has_data(const struct sel_entry *it)
 {
 	return S_ISREG(it->st.st_mode) && it->st.st_size > 0;
 }
@@ -145,34 +145,34 @@ static int pool_deflate(z_stream *z, unsigned char *dict, const unsigned char *i
 static int compress_job(struct worker *w, struct job *j)
 {
 	struct zip_pool *p = w->p;
-	const struct zip_write_item *it = p->items[j->item];
+	const struct sel_entry *it = p->items[j->item];
 	bool whole = j->first && j->last;
 	bool dict = p->method == ZIP_POOL_DEFLATE && !j->first;
 	unsigned char *data = w->in + DICT_SIZE;
 	size_t got, dict_got;
 
-	int fd = open(it->name, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	int fd = open(it->path, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
-		return err_os("open %s", it->name);
+		return err_os("open %s", it->path);
 	struct stat st;
 	int rc = 0;
 	if (fstat(fd, &st) < 0)
-		rc = err_os("stat %s", it->name);
+		rc = err_os("stat %s", it->path);
 	else if (!S_ISREG(st.st_mode))
-		rc = err_set(CIH_ERR, "%s: no longer a regular file", it->name);
+		rc = err_set(CIH_ERR, "%s: no longer a regular file", it->path);
 	else if (read_full(fd, data, j->len, j->off, &got) < 0)
-		rc = err_os("read %s", it->name);
+		rc = err_os("read %s", it->path);
 	else if (dict && read_full(fd, w->in, DICT_SIZE, j->off - DICT_SIZE, &dict_got) < 0)
-		rc = err_os("read %s", it->name);
+		rc = err_os("read %s", it->path);
 	close(fd);
 	if (rc < 0)
 		return rc;
 	/* A small file may have shrunk since it was listed: take what is there. A cut
 	 * file must not, later pieces were compressed against this one's bytes. */
 	if (got != j->len && !whole)
-		return err_set(CIH_ERR, "%s: file changed size while being archived", it->name);
+		return err_set(CIH_ERR, "%s: file changed size while being archived", it->path);
 	if (dict && dict_got != DICT_SIZE)
-		return err_set(CIH_ERR, "%s: file changed size while being archived", it->name);
+		return err_set(CIH_ERR, "%s: file changed size while being archived", it->path);
 	j->raw_len = got;
 	j->crc = (uint32_t)crc32(0, data, (uInt)got);
 
@@ -288,7 +288,7 @@ static void worker_free(struct worker *w)
 	ZSTD_freeCCtx(w->zc);
 }
 
-int zip__pool_start(struct zip_pool **out, const struct zip_write_item *const *items, size_t n,
+int zip__pool_start(struct zip_pool **out, const struct sel_entry *const *items, size_t n,
 		    enum zip_pool_method method, int level, int concurrency, bool store_small)
 {
 	struct zip_pool *p = calloc(1, sizeof(*p));

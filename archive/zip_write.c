@@ -48,7 +48,7 @@ struct out {
 
 struct zw {
 	struct out o;
-	const struct zip_write_item *const *items;
+	const struct sel_entry *const *items;
 	size_t n;
 	struct central *cd;
 	size_t ncd;
@@ -216,13 +216,13 @@ static int write_descriptor(struct zw *z, const struct central *c, bool zip64)
 	return out_put(&z->o, d, 16);
 }
 
-static struct central *new_entry(struct zw *z, const struct zip_write_item *it, bool dir, bool ux_first)
+static struct central *new_entry(struct zw *z, const struct sel_entry *it, bool dir, bool ux_first)
 {
 	struct central *c = &z->cd[z->ncd++];
 	uint32_t mode = it->st.st_mode;
 
-	*c = (struct central){ .name = it->name, .dir = dir, .version = 20 };
-	if (z->legacy || needs_utf8_flag(it->name))
+	*c = (struct central){ .name = it->path, .dir = dir, .version = 20 };
+	if (z->legacy || needs_utf8_flag(it->path))
 		c->flags |= FLAG_UTF8;
 	dos_time(it->st.st_mtim.tv_sec, &c->dos_time, &c->dos_date);
 	c->ext_attr = mode << 16 | (dir ? 0x10 : 0) | (mode & 0200 ? 0 : 0x01);
@@ -235,21 +235,21 @@ static struct central *new_entry(struct zw *z, const struct zip_write_item *it, 
 	return c;
 }
 
-static int add_dir(struct zw *z, const struct zip_write_item *it)
+static int add_dir(struct zw *z, const struct sel_entry *it)
 {
 	z->st->dirs++;
 	return write_local(z, new_entry(z, it, true, true), false);
 }
 
-static int add_symlink(struct zw *z, const struct zip_write_item *it)
+static int add_symlink(struct zw *z, const struct sel_entry *it)
 {
 	char target[PATH_MAX];
-	ssize_t len = readlink(it->name, target, sizeof(target));
+	ssize_t len = readlink(it->path, target, sizeof(target));
 
 	if (len < 0)
-		return err_os("readlink %s", it->name);
+		return err_os("readlink %s", it->path);
 	if ((size_t)len == sizeof(target))
-		return err_set(CIH_ETOOBIG, "%s: symlink target too long", it->name);
+		return err_set(CIH_ETOOBIG, "%s: symlink target too long", it->path);
 	struct central *c = new_entry(z, it, false, false);
 	c->crc = (uint32_t)crc32(0, (const unsigned char *)target, (uInt)len);
 	c->csize = c->usize = (uint64_t)len;
@@ -264,7 +264,7 @@ static int add_symlink(struct zw *z, const struct zip_write_item *it)
 
 static int add_file(struct zw *z, struct zip_pool *pool, size_t idx, uint16_t method)
 {
-	const struct zip_write_item *it = z->items[idx];
+	const struct sel_entry *it = z->items[idx];
 	uint64_t size = (uint64_t)it->st.st_size;
 	bool zip64 = size >= ZIP64_FROM;
 	struct zip_chunk ch;
@@ -308,7 +308,7 @@ static int add_file(struct zw *z, struct zip_pool *pool, size_t idx, uint16_t me
 	}
 	z->st->in_bytes += c->usize;
 	if (!zip64 && (c->csize >= U32_MAX || c->usize >= U32_MAX))
-		return err_set(CIH_ERR, "%s: grew past 4 GiB while being archived", it->name);
+		return err_set(CIH_ERR, "%s: grew past 4 GiB while being archived", it->path);
 	return write_descriptor(z, c, zip64);
 }
 
@@ -388,15 +388,15 @@ static int write_end(struct zw *z, uint64_t cd_start)
 
 static int cmp_item(const void *a, const void *b)
 {
-	const struct zip_write_item *x = *(const struct zip_write_item *const *)a;
-	const struct zip_write_item *y = *(const struct zip_write_item *const *)b;
-	return strcmp(x->name, y->name);
+	const struct sel_entry *x = *(const struct sel_entry *const *)a;
+	const struct sel_entry *y = *(const struct sel_entry *const *)b;
+	return strcmp(x->path, y->path);
 }
 
 static int write_all(struct zw *z, struct zip_pool *pool, uint16_t method)
 {
 	for (size_t i = 0; i < z->n; i++) {
-		const struct zip_write_item *it = z->items[i];
+		const struct sel_entry *it = z->items[i];
 		int rc = 0;
 		if (S_ISDIR(it->st.st_mode))
 			rc = add_dir(z, it);
@@ -419,12 +419,12 @@ static int write_all(struct zw *z, struct zip_pool *pool, uint16_t method)
 	return 0;
 }
 
-int zip_write_archive(int fd, const struct zip_write_item *items, size_t n,
+int zip_write_archive(int fd, const struct sel_entry *items, size_t n,
 		      const struct zip_write_opts *o, struct zip_write_stats *st)
 {
 	struct zip_write_stats scratch;
 	struct zw z = { .o = { .fd = fd }, .n = n, .st = st ? st : &scratch, .legacy = o->legacy };
-	const struct zip_write_item **sorted = calloc(n ? n : 1, sizeof(*sorted));
+	const struct sel_entry **sorted = calloc(n ? n : 1, sizeof(*sorted));
 	struct zip_pool *pool = NULL;
 	enum zip_pool_method pm = ZIP_POOL_DEFLATE;
 	int level = o->level == LEVEL_FAST ? 1 : o->level == LEVEL_SLOW ? 7 : o->level == LEVEL_SLOWEST ? 9 : 5;

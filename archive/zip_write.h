@@ -11,11 +11,7 @@
 #include <sys/stat.h>
 
 #include "level.h"
-
-struct zip_write_item {
-	const char *name; /* slash path relative to the cwd; "." is the cwd itself */
-	struct stat st;   /* lstat at selection time: type, mode, owner, mtime, size */
-};
+#include "select.h"
 
 struct zip_write_opts {
 	enum level level; /* zip: fastest stores, fast 1, default 5, slow 7, slowest 9 */
@@ -31,9 +27,10 @@ struct zip_write_stats {
 	uint64_t in_bytes, out_bytes;
 };
 
-/* Writes the archive of items (any order; written sorted by name) to fd from its
- * current position. Irregular files are skipped. */
-int zip_write_archive(int fd, const struct zip_write_item *items, size_t n,
+/* Writes the archive of items (path: slash path relative to the cwd, "." the cwd
+ * itself; st: lstat at selection time) in any order, written sorted by path, to fd
+ * from its current position. Irregular files are skipped. */
+int zip_write_archive(int fd, const struct sel_entry *items, size_t n,
 		      const struct zip_write_opts *o, struct zip_write_stats *st);
 
 #endif

@@ -55,10 +55,13 @@ int cache_fastzip_concurrency(const char *env, const char *what);
 /* "bytes a-b/TOTAL": TOTAL; -1 when absent, unknown ("*") or malformed. */
 int cache_content_range_total(const char *v, int64_t *total);
 struct meter;
+struct cache_meta;
 /* GETs url in ranges of chunk bytes with up to concurrency threads into fd (sized to
- * total), counting on meter m. */
+ * total), counting on meter m. headers (may be NULL) gives each request's headers,
+ * Range included, as pairs. */
 int cache_parallel_get(const char *url, int64_t total, int64_t chunk, int64_t concurrency,
-		       int64_t timeout_ms, int fd, struct meter *m);
+		       int64_t timeout_ms, int fd, struct meter *m,
+		       int (*headers)(void *ctx, const char *range, struct cache_meta *out), void *hctx);
 /* A feature flag the way upstream's featureflags.IsOn reads it: true only for a
  * strconv.ParseBool true; an unparseable value is logged as an error. */
 bool cache_ff_on(const char *name);

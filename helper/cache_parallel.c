@@ -21,6 +21,8 @@ struct pget {
 	int64_t total, chunk, timeout_ms;
 	int fd;
 	struct meter *m;
+	int (*headers)(void *ctx, const char *range, struct cache_meta *out);
+	void *hctx;
 	pthread_mutex_t mu;
 	int64_t next; /* the next chunk's offset */
 	int rc;
@@ -51,9 +53,26 @@ static int fetch(struct pget *p, struct httpc *c, int64_t off, int64_t len, char
 	int rc;
 
 	snprintf(range, sizeof(range), "bytes=%" PRId64 "-%" PRId64, off, off + len - 1);
-	if ((rc = httpc_send(c, &(struct httpc_request){ .method = "GET", .url = p->url, .headers = &h,
-							  .nheaders = 1, .timeout_ms = p->timeout_ms },
-			     &r)) < 0)
+	struct httpc_header hs[40];
+	size_t nh = 1;
+	struct cache_meta extra = { 0 };
+	hs[0] = h;
+	if (p->headers) { /* the backend's own set (SigV4 signs the Range too) */
+		pthread_mutex_lock(&p->mu); /* the signer's state is shared */
+		rc = p->headers(p->hctx, range, &extra);
+		pthread_mutex_unlock(&p->mu);
+		if (rc < 0) {
+			cache_meta_dispose(&extra);
+			return rc;
+		}
+		for (nh = 0; nh < extra.n && nh < 40; nh++)
+			hs[nh] = (struct httpc_header){ extra.keys[nh], extra.vals[nh] };
+	}
+	rc = httpc_send(c, &(struct httpc_request){ .method = "GET", .url = p->url, .headers = hs,
+						     .nheaders = nh, .timeout_ms = p->timeout_ms },
+			&r);
+	cache_meta_dispose(&extra);
+	if (rc < 0)
 		return rc;
 	snprintf(want, sizeof(want), "bytes %" PRId64 "-%" PRId64 "/", off, off + len - 1);
 	const char *cr = httpc_resp_header(r, "Content-Range");
@@ -110,10 +129,11 @@ static void *worker(void *arg)
 }
 
 int cache_parallel_get(const char *url, int64_t total, int64_t chunk, int64_t concurrency,
-		       int64_t timeout_ms, int fd, struct meter *m)
+		       int64_t timeout_ms, int fd, struct meter *m,
+		       int (*headers)(void *ctx, const char *range, struct cache_meta *out), void *hctx)
 {
 	struct pget p = { .url = url, .total = total, .chunk = chunk, .timeout_ms = timeout_ms,
-			  .fd = fd, .m = m, .mu = PTHREAD_MUTEX_INITIALIZER };
+			  .fd = fd, .m = m, .headers = headers, .hctx = hctx, .mu = PTHREAD_MUTEX_INITIALIZER };
 	int64_t chunks = (total + chunk - 1) / chunk;
 	int n = (int)(concurrency < chunks ? concurrency : chunks), started = 0;
 	pthread_t tids[64];

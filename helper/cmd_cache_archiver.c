@@ -20,6 +20,8 @@
 #include "app.h"
 #include "buf.h"
 #include "cache.h"
+#include "dotenv.h"
+#include "gocloud.h"
 #include "error.h"
 #include "flags.h"
 #include "log.h"
@@ -219,6 +221,51 @@ done:
 	return out;
 }
 
+/* GoCloud sniffs the type from the first bytes, as net/http.DetectContentType. */
+static const char *sniff_type(int fd)
+{
+	unsigned char m[4] = { 0 };
+	ssize_t n = pread(fd, m, 4, 0);
+	return n == 4 && !memcmp(m, "PK\x03\x04", 4) ? "application/zip" : "application/octet-stream";
+}
+
+static int gocloud_upload(struct httpc *c, const struct opts *o)
+{
+	struct gocloud *g = NULL;
+	struct cache_meta meta = { 0 };
+	struct buf cleaned = BUF_INIT;
+	char *base = strdup(o->file);
+	struct stat st;
+	struct meter m;
+	int fd = -1, rc;
+
+	log_info("Using GoCloud URL for cache upload");
+	gocloud_clean_url(&cleaned, o->gocloud_url);
+	log_info("Uploading %s to %s", base ? basename(base) : o->file, buf_cstr(&cleaned));
+	if ((rc = dotenv_load(o->env_file)) < 0 || (rc = gocloud_open(&g, o->gocloud_url)) < 0)
+		goto out;
+	if (o->metadata && *o->metadata && (rc = cache_meta_from_json(&meta, o->metadata)) < 0)
+		goto out;
+	if ((fd = open(o->file, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) < 0) {
+		rc = err_os("open %s", o->file);
+		goto out;
+	}
+	meter_start(&m, "Uploading cache", st.st_size, o->meter_freq);
+	struct file_body fb = { fd, NULL, 0, &m };
+	struct httpc_body body = { st.st_size, body_read, body_rewind, &fb };
+	rc = gocloud_put(g, c, &body, &meta, sniff_type(fd),
+			 (o->timeout_min > 0 ? o->timeout_min : 10) * 60000);
+	meter_done(&m);
+out:
+	if (fd >= 0)
+		close(fd);
+	gocloud_close(g);
+	cache_meta_dispose(&meta);
+	buf_dispose(&cleaned);
+	free(base);
+	return rc;
+}
+
 static int upload(const struct opts *o, off_t size)
 {
 	struct upload_ctx u = { .o = o };
@@ -236,6 +283,11 @@ static int upload(const struct opts *o, off_t size)
 	}
 	if (httpc_new(&u.c, NULL) < 0)
 		return app_fatal_error(NULL);
+	if (o->gocloud_url && *o->gocloud_url) { /* never retried, as upstream */
+		int rc = gocloud_upload(u.c, o);
+		httpc_free(u.c);
+		return rc < 0 ? app_fatal_error(NULL) : 0;
+	}
 	out = cache_retry(upload_attempt, &u, o->retry, o->retry_time);
 	free_headers(&u);
 	httpc_free(u.c);
@@ -250,6 +302,21 @@ static bool primary_exists(const struct opts *o)
 	bool exists = false;
 	char status[16];
 
+	if (o->gocloud_url && *o->gocloud_url) {
+		struct gocloud *g = NULL;
+		struct gocloud_attrs a;
+		if (httpc_new(&c, NULL) == 0 && dotenv_load(o->env_file) == 0 && gocloud_open(&g, o->gocloud_url) == 0 &&
+		    gocloud_attributes(g, c, (o->timeout_min > 0 ? o->timeout_min : 10) * 60000, &a) == 0) {
+			exists = true;
+			gocloud_attrs_dispose(&a);
+		}
+		log_write(LOG_DEBUG, &(struct log_field){ "object", g ? gocloud_object(g) : "" }, 1,
+			  exists ? "Primary cache object found in remote storage"
+				 : "Primary cache object not found in remote storage");
+		gocloud_close(g);
+		httpc_free(c);
+		return exists;
+	}
 	if (!o->check_url || !*o->check_url)
 		return false;
 	if (httpc_new(&c, NULL) < 0 ||
@@ -329,15 +396,9 @@ static enum format parse_format(const char *s)
 
 static int write_tarzstd(int fd, enum level level, const struct sel_set *files)
 {
-	struct tar_item *items = calloc(files->n ? files->n : 1, sizeof(*items));
 	struct tar_archive_stats st;
 
-	if (!items)
-		return err_set(CIH_ENOMEM, "out of memory");
-	for (size_t i = 0; i < files->n; i++)
-		items[i] = (struct tar_item){ files->v[i].path, files->v[i].st };
-	int rc = tar_archive_write(fd, items, files->n, level_zstd(level, false), 0, &st);
-	free(items);
+	int rc = tar_archive_write(fd, files->v, files->n, level_zstd(level, false), 0, &st);
 	if (rc == 0)
 		log_debug("archived %zu files, %zu directories, %zu symlinks (%zu skipped): %llu bytes to %llu",
 			  st.files, st.dirs, st.symlinks, st.skipped, (unsigned long long)st.in_bytes,
@@ -358,15 +419,9 @@ static int write_archive(int fd, const struct opts *o, const struct sel_set *fil
 	if (fmt == FMT_TARZSTD)
 		return write_tarzstd(fd, level, files);
 
-	struct zip_write_item *items = calloc(files->n ? files->n : 1, sizeof(*items));
 	struct zip_write_stats st;
-	if (!items)
-		return err_set(CIH_ENOMEM, "out of memory");
-	for (size_t i = 0; i < files->n; i++)
-		items[i] = (struct zip_write_item){ files->v[i].path, files->v[i].st };
 	struct zip_write_opts zo = { .level = level, .zstd = fmt == FMT_ZIPZSTD, .concurrency = conc };
-	int rc = zip_write_archive(fd, items, files->n, &zo, &st);
-	free(items);
+	int rc = zip_write_archive(fd, files->v, files->n, &zo, &st);
 	if (rc == 0)
 		log_debug("archived %zu files, %zu directories, %zu symlinks (%zu skipped): %llu bytes to %llu",
 			  st.files, st.dirs, st.symlinks, st.skipped, (unsigned long long)st.in_bytes,
@@ -449,10 +504,6 @@ int cmd_cache_archiver(int argc, char **argv)
 	if (cache_tuning_check(&tune, true) < 0)
 		return app_fatal_error(NULL);
 	o.buffer_size = tune.buffer_size;
-	if ((o.gocloud_url && *o.gocloud_url)) {
-		log_fatal("--gocloud-url (s3://, azblob://) is not implemented in this cihelper version; use presigned URLs");
-		return 1;
-	}
 	struct sel_options so = { .paths = o.paths.v, .npaths = o.paths.n, .excludes = o.excludes.v,
 				  .nexcludes = o.excludes.n, .untracked = o.untracked };
 	if (sel_enumerate(&so, &files) < 0) {

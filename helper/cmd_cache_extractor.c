@@ -18,6 +18,8 @@
 #include "app.h"
 #include "buf.h"
 #include "cache.h"
+#include "dotenv.h"
+#include "gocloud.h"
 #include "error.h"
 #include "flags.h"
 #include "log.h"
@@ -165,7 +167,10 @@ static void log_downloading(const struct opts *o, const char *url, const char *e
 	const char *bn = b ? basename(b) : o->file;
 
 	buf_put(&name, bn, strrchr(bn, '.') ? (size_t)(strrchr(bn, '.') - bn) : strlen(bn));
-	cache_clean_url(&cleaned, url);
+	if (strncmp(url, "http", 4))
+		gocloud_clean_url(&cleaned, url);
+	else
+		cache_clean_url(&cleaned, url);
 	if (etag)
 		log_write(LOG_INFO, &(struct log_field){ "etag", etag }, 1, "Downloading %s from %s%s",
 			  buf_cstr(&name), buf_cstr(&cleaned), suffix);
@@ -190,7 +195,8 @@ static bool up_to_date(const struct opts *o, time_t date)
 
 static struct cache_outcome save_parallel(const struct opts *o, const char *url, int64_t total,
 					  time_t date, const char *etag, struct cache_meta *meta,
-					  int64_t timeout_ms)
+					  int64_t timeout_ms, const char *log_url,
+					  int (*headers)(void *, const char *, struct cache_meta *), void *hctx)
 {
 	struct cache_outcome out = { 0, false, false };
 	char tmp[4200];
@@ -201,9 +207,9 @@ static struct cache_outcome save_parallel(const struct opts *o, const char *url,
 		out.rc = fd;
 		return out;
 	}
-	log_downloading(o, url, etag, " (parallel)");
+	log_downloading(o, log_url ? log_url : url, etag, " (parallel)");
 	meter_start(&m, "Downloading cache", total, o->meter_freq);
-	out.rc = cache_parallel_get(url, total, o->chunk_size, o->concurrency, timeout_ms, fd, &m);
+	out.rc = cache_parallel_get(url, total, o->chunk_size, o->concurrency, timeout_ms, fd, &m, headers, hctx);
 	meter_done(&m);
 	if (out.rc < 0) {
 		out.retryable = true;
@@ -266,7 +272,7 @@ static struct cache_outcome try_parallel(struct httpc *c, const struct opts *o, 
 		if (httpc_resp_header(r, "ETag"))
 			etag = strdup(httpc_resp_header(r, "ETag"));
 		if ((out.rc = cache_meta_from_headers(&meta, r)) == 0)
-			out = save_parallel(o, url, total, date, etag, &meta, timeout_ms);
+			out = save_parallel(o, url, total, date, etag, &meta, timeout_ms, NULL, NULL, NULL);
 	}
 	httpc_resp_free(r);
 	cache_meta_dispose(&meta);
@@ -316,6 +322,97 @@ static struct cache_outcome download(struct httpc *c, const struct opts *o)
 	return out;
 }
 
+static int gocloud_range_headers(void *g, const char *range, struct cache_meta *out)
+{
+	return gocloud_headers(g, "GET", range, out);
+}
+
+static void gocloud_choice_log(const char *why, const char *pu, time_t p, const char *au, time_t a)
+{
+	char pt[40], at[40];
+	struct buf pc = BUF_INIT, ac = BUF_INIT;
+
+	gocloud_clean_url(&pc, pu);
+	gocloud_clean_url(&ac, au);
+	fmt_time(pt, sizeof(pt), p);
+	fmt_time(at, sizeof(at), a);
+	log_write(LOG_INFO,
+		  (struct log_field[]){ { "alternate_modified", at }, { "alternate_url", buf_cstr(&ac) },
+					{ "primary_modified", pt }, { "primary_url", buf_cstr(&pc) } },
+		  4, "%s", why);
+	buf_dispose(&pc);
+	buf_dispose(&ac);
+}
+
+/* 3.3: attributes of the primary (and alternate), the newer or the available one;
+ * a missing object is no error (the local archive is extracted). Only the body copy
+ * is worth a retry. */
+static struct cache_outcome gocloud_download(struct httpc *c, const struct opts *o)
+{
+	int64_t timeout_ms = (o->timeout_min > 0 ? o->timeout_min : 10) * 60000;
+	struct cache_outcome out = { 0, false, false };
+	struct gocloud *g = NULL, *alt = NULL, *use;
+	struct gocloud_attrs pa, aa, *use_attrs;
+	const char *use_url = o->gocloud_url;
+	int prc, arc = CIH_ENOTFOUND;
+
+	memset(&pa, 0, sizeof(pa));
+	memset(&aa, 0, sizeof(aa));
+	log_info("Using GoCloud URL for cache download");
+	if ((out.rc = cache_make_parents(o->file)) < 0 || (out.rc = dotenv_load(o->env_file)) < 0 ||
+	    (out.rc = gocloud_open(&g, o->gocloud_url)) < 0)
+		return out;
+	prc = gocloud_attributes(g, c, timeout_ms, &pa);
+	use = g;
+	use_attrs = &pa;
+	if (o->alt_gocloud_url && *o->alt_gocloud_url) {
+		if (gocloud_open(&alt, o->alt_gocloud_url) < 0) {
+			log_with_error(LOG_WARN, "Failed to open alternate GoCloud cache bucket");
+		} else {
+			arc = gocloud_attributes(alt, c, timeout_ms, &aa);
+			bool p_ok = prc == 0, a_ok = arc == 0;
+			if (!p_ok && a_ok) {
+				gocloud_choice_log("Selecting alternate GoCloud cache: primary not available",
+						   o->gocloud_url, 0, o->alt_gocloud_url, aa.mtime);
+			} else if (p_ok && a_ok && aa.mtime > pa.mtime) {
+				gocloud_choice_log("Selecting alternate GoCloud cache: newer timestamp",
+						   o->gocloud_url, pa.mtime, o->alt_gocloud_url, aa.mtime);
+			} else {
+				gocloud_choice_log("Selecting primary GoCloud cache", o->gocloud_url,
+						   p_ok ? pa.mtime : 0, o->alt_gocloud_url, a_ok ? aa.mtime : 0);
+				a_ok = false;
+			}
+			if (a_ok) {
+				use = alt;
+				use_attrs = &aa;
+				use_url = o->alt_gocloud_url;
+				prc = arc;
+			}
+		}
+	}
+	if (prc == CIH_ENOTFOUND) { /* not an error: the local archive is extracted */
+		log_debug("GoCloud object not found, nothing to download");
+	} else if (prc < 0) {
+		out.rc = prc;
+	} else if (!up_to_date(o, use_attrs->mtime)) {
+		if (cache_ff_on("FF_USE_PARALLEL_CACHE_TRANSFER") && o->concurrency > 1 && use_attrs->size > 0 &&
+		    use_attrs->size > o->chunk_size) {
+			out = save_parallel(o, gocloud_url(use), use_attrs->size, use_attrs->mtime, NULL,
+					    &use_attrs->meta, timeout_ms, use_url, gocloud_range_headers, use);
+		} else {
+			struct httpc_response *r = NULL;
+			if ((out.rc = gocloud_get(use, c, NULL, timeout_ms, &r)) == 0)
+				out = save(o, r, use_attrs->mtime, use_url);
+			httpc_resp_free(r);
+		}
+	}
+	gocloud_attrs_dispose(&pa);
+	gocloud_attrs_dispose(&aa);
+	gocloud_close(g);
+	gocloud_close(alt);
+	return out;
+}
+
 struct dl_ctx {
 	struct httpc *c;
 	const struct opts *o;
@@ -324,6 +421,8 @@ struct dl_ctx {
 static struct cache_outcome download_attempt(void *arg)
 {
 	struct dl_ctx *ctx = arg;
+	if (ctx->o->gocloud_url && *ctx->o->gocloud_url)
+		return gocloud_download(ctx->c, ctx->o);
 	return download(ctx->c, ctx->o);
 }
 
@@ -377,11 +476,7 @@ int cmd_cache_extractor(int argc, char **argv)
 	}
 	if (!o.file || !*o.file)
 		return warn_exit("Missing cache file");
-	if ((o.gocloud_url && *o.gocloud_url) || (o.alt_gocloud_url && *o.alt_gocloud_url)) {
-		log_fatal("--gocloud-url (s3://, azblob://) is not implemented in this cihelper version; use presigned URLs");
-		return 1;
-	}
-	if (o.url && *o.url) {
+	if ((o.url && *o.url) || (o.gocloud_url && *o.gocloud_url)) {
 		if (httpc_new(&c, NULL) < 0)
 			return app_fatal_error(NULL);
 		struct dl_ctx ctx = { c, &o };

@@ -117,6 +117,38 @@ function checkPresignedV4(req) {
   return null;
 }
 
+// Checks a header-signed SigV4 request (Authorization: AWS4-HMAC-SHA256 ...), as
+// S3 does; a request with neither form of signature is refused.
+function checkHeaderV4(req) {
+  const auth = req.headers.authorization || '';
+  const m = auth.match(/^AWS4-HMAC-SHA256 Credential=([^/]+)\/([^,]+), ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]+)$/);
+  if (!m) return [403, 'AccessDenied', 'Anonymous access is forbidden for this operation'];
+  if (m[1] !== 'S3RVER') return [403, 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.'];
+  const scope = m[2], signed = m[3].split(';'), date = req.headers['x-amz-date'] || '';
+  const qi = req.url.indexOf('?');
+  const pairs = qi < 0 ? [] : req.url.slice(qi + 1).split('&').filter(Boolean).map(p => {
+    const eq = p.indexOf('=');
+    const dec = s => decodeURIComponent(s.replace(/\+/g, ' '));
+    return eq < 0 ? [dec(p), ''] : [dec(p.slice(0, eq)), dec(p.slice(eq + 1))];
+  });
+  const canonQuery = pairs.map(([k, v]) => [rfc3986(k), rfc3986(v)])
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : 1))
+    .map(([k, v]) => `${k}=${v}`).join('&');
+  const canonHeaders = signed.map(h => {
+    const v = req.headers[h];
+    return `${h}:${v === undefined ? '' : String(v).trim().replace(/\s+/g, ' ')}\n`;
+  }).join('');
+  const canon = [req.method, qi < 0 ? req.url : req.url.slice(0, qi), canonQuery, canonHeaders, signed.join(';'),
+    req.headers['x-amz-content-sha256'] || 'UNSIGNED-PAYLOAD'].join('\n');
+  const toSign = ['AWS4-HMAC-SHA256', date, scope, sha256hex(canon)].join('\n');
+  const [day, region, service] = scope.split('/');
+  const key = hmac(hmac(hmac(hmac('AWS4' + S3_SECRET, day), region), service), 'aws4_request');
+  if (hmac(key, toSign).toString('hex') !== m[4]) {
+    return [403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.'];
+  }
+  return null;
+}
+
 async function serveS3(o) {
   const S3rver = require('s3rver');
   const dir = path.resolve(need(o, 'dir'));
@@ -125,7 +157,7 @@ async function serveS3(o) {
   await s3.configureBuckets();
   const app = s3.callback();
   const server = http.createServer((req, res) => {
-    const bad = checkPresignedV4(req);
+    const bad = req.url.includes('X-Amz-Algorithm=') ? checkPresignedV4(req) : checkHeaderV4(req);
     if (!bad) return app(req, res);
     res.writeHead(bad[0], { 'Content-Type': 'application/xml' });
     res.end(req.method === 'HEAD' ? undefined :

@@ -13,7 +13,7 @@
 #include "unit.h"
 
 struct tree {
-	struct zip_write_item *items;
+	struct sel_entry *items;
 	char **names;
 	size_t n;
 };
@@ -37,7 +37,7 @@ static void list_tree(struct tree *t)
 	while (fgets(line, sizeof(line), p) && t->n < 10000) {
 		line[strcspn(line, "\n")] = '\0';
 		t->names[t->n] = strdup(line);
-		t->items[t->n].name = t->names[t->n];
+		t->items[t->n].path = t->names[t->n];
 		CHECK(lstat(line, &t->items[t->n].st) == 0);
 		t->n++;
 	}
@@ -235,13 +235,13 @@ TEST(zip_write_big_file_is_cut_into_one_valid_deflate_stream)
 TEST(zip_write_a_file_that_changes_while_read)
 {
 	struct zip_write_opts o = { .level = LEVEL_DEFAULT, .concurrency = 2 };
-	struct zip_write_item items[2];
+	struct sel_entry items[2];
 	int fd;
 
 	sh("mkdir src && seq 1 1000 > src/small && head -c 5000000 /dev/zero > src/big");
 	CHECK(chdir("src") == 0);
-	items[0].name = "small";
-	items[1].name = "big";
+	items[0].path = "small";
+	items[1].path = "big";
 	CHECK(lstat("small", &items[0].st) == 0 && lstat("big", &items[1].st) == 0);
 	sh("seq 1 10 > small"); /* shrank: what is there is archived */
 	CHECK((fd = open("../t.zip", O_WRONLY | O_CREAT | O_TRUNC, 0644)) >= 0);
