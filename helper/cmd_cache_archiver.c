@@ -253,8 +253,15 @@ static int gocloud_upload(struct httpc *c, const struct opts *o)
 	meter_start(&m, "Uploading cache", st.st_size, o->meter_freq);
 	struct file_body fb = { fd, NULL, 0, &m };
 	struct httpc_body body = { st.st_size, body_read, body_rewind, &fb };
-	rc = gocloud_put(g, c, &body, &meta, sniff_type(fd),
-			 (o->timeout_min > 0 ? o->timeout_min : 10) * 60000);
+	int64_t timeout_ms = (o->timeout_min > 0 ? o->timeout_min : 10) * 60000;
+	/* gocloud's writers: one request up to a part, parts beyond; parts in parallel
+	 * only with FF_USE_PARALLEL_CACHE_TRANSFER */
+	if (st.st_size > o->chunk_size)
+		rc = gocloud_put_parts(g, c, fd, st.st_size, o->chunk_size,
+				       cache_ff_on("FF_USE_PARALLEL_CACHE_TRANSFER") ? (int)o->concurrency : 1,
+				       &meta, sniff_type(fd), timeout_ms, &m);
+	else
+		rc = gocloud_put(g, c, &body, &meta, sniff_type(fd), timeout_ms);
 	meter_done(&m);
 out:
 	if (fd >= 0)
@@ -504,6 +511,8 @@ int cmd_cache_archiver(int argc, char **argv)
 	if (cache_tuning_check(&tune, true) < 0)
 		return app_fatal_error(NULL);
 	o.buffer_size = tune.buffer_size;
+	o.chunk_size = tune.chunk_size;
+	o.concurrency = tune.concurrency;
 	struct sel_options so = { .paths = o.paths.v, .npaths = o.paths.n, .excludes = o.excludes.v,
 				  .nexcludes = o.excludes.n, .untracked = o.untracked };
 	if (sel_enumerate(&so, &files) < 0) {

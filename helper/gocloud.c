@@ -1,4 +1,5 @@
 #include "gocloud.h"
+#include "gocloud_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -270,8 +271,8 @@ void gocloud_clean_url(struct buf *out, const char *url)
 }
 
 /* Headers for one request: given ones (pairs in extra) plus the backend's own. */
-static int request_headers(struct gocloud *g, const char *method, const struct cache_meta *extra,
-			   struct cache_meta *out)
+static int request_headers(struct gocloud *g, const char *method, const char *url,
+			   const struct cache_meta *extra, struct cache_meta *out)
 {
 	int rc = 0;
 
@@ -285,7 +286,7 @@ static int request_headers(struct gocloud *g, const char *method, const struct c
 		h[n++] = (struct httpc_header){ out->keys[i], out->vals[i] };
 	struct sigv4_key k = { g->access_key, g->secret_key, g->token, g->region, "s3" };
 	struct sigv4_out so;
-	if ((rc = sigv4_sign(&k, method, buf_cstr(&g->url), h, n, SIGV4_UNSIGNED, time(NULL), &so)) < 0 ||
+	if ((rc = sigv4_sign(&k, method, url, h, n, SIGV4_UNSIGNED, time(NULL), &so)) < 0 ||
 	    (rc = cache_meta_add(out, "x-amz-date", so.amz_date)) < 0 ||
 	    (rc = cache_meta_add(out, "x-amz-content-sha256", SIGV4_UNSIGNED)) < 0 ||
 	    (g->token && (rc = cache_meta_add(out, "x-amz-security-token", g->token)) < 0))
@@ -299,28 +300,34 @@ int gocloud_headers(struct gocloud *g, const char *method, const char *range, st
 	int rc = range ? cache_meta_add(&extra, "Range", range) : 0;
 
 	if (rc == 0)
-		rc = request_headers(g, method, &extra, out);
+		rc = request_headers(g, method, buf_cstr(&g->url), &extra, out);
 	cache_meta_dispose(&extra);
 	return rc;
 }
 
-static int gc_send(struct gocloud *g, struct httpc *c, const char *method, const struct cache_meta *extra,
-		const struct httpc_body *body, int64_t timeout_ms, struct httpc_response **r)
+int gocloud__send(struct gocloud *g, struct httpc *c, const char *method, const char *query,
+		  const struct cache_meta *extra, const struct httpc_body *body, int64_t timeout_ms,
+		  struct httpc_response **r)
 {
 	struct cache_meta hm = { 0 };
 	struct httpc_header h[48];
+	struct buf url = BUF_INIT;
 	size_t n = 0;
 	int rc;
 
 	*r = NULL;
-	if ((rc = request_headers(g, method, extra, &hm)) == 0) {
+	buf_puts(&url, buf_cstr(&g->url));
+	if (query)
+		buf_printf(&url, "%c%s", strchr(buf_cstr(&g->url), '?') ? '&' : '?', query);
+	if ((rc = request_headers(g, method, buf_cstr(&url), extra, &hm)) == 0) {
 		for (size_t i = 0; i < hm.n && n < 48; i++)
 			h[n++] = (struct httpc_header){ hm.keys[i], hm.vals[i] };
-		rc = httpc_send(c, &(struct httpc_request){ .method = method, .url = buf_cstr(&g->url), .headers = h,
+		rc = httpc_send(c, &(struct httpc_request){ .method = method, .url = buf_cstr(&url), .headers = h,
 							     .nheaders = n, .body = body, .timeout_ms = timeout_ms },
 				r);
 	}
 	cache_meta_dispose(&hm);
+	buf_dispose(&url);
 	return rc;
 }
 
@@ -331,7 +338,7 @@ int gocloud_attributes(struct gocloud *g, struct httpc *c, int64_t timeout_ms, s
 	int rc;
 
 	memset(a, 0, sizeof(*a));
-	if ((rc = gc_send(g, c, "HEAD", NULL, NULL, timeout_ms, &r)) < 0)
+	if ((rc = gocloud__send(g, c, "HEAD", NULL, NULL, NULL, timeout_ms, &r)) < 0)
 		return rc;
 	int status = httpc_resp_status(r);
 	if (status == 404) {
@@ -373,7 +380,7 @@ int gocloud_get(struct gocloud *g, struct httpc *c, const char *range, int64_t t
 	int rc = range ? cache_meta_add(&extra, "Range", range) : 0;
 
 	if (rc == 0)
-		rc = gc_send(g, c, "GET", &extra, NULL, timeout_ms, r);
+		rc = gocloud__send(g, c, "GET", NULL, &extra, NULL, timeout_ms, r);
 	cache_meta_dispose(&extra);
 	if (rc == 0 && httpc_resp_status(*r) / 100 != 2) {
 		int status = httpc_resp_status(*r);
@@ -385,30 +392,38 @@ int gocloud_get(struct gocloud *g, struct httpc *c, const char *range, int64_t t
 	return rc;
 }
 
-int gocloud_put(struct gocloud *g, struct httpc *c, const struct httpc_body *body,
-		const struct cache_meta *meta, const char *content_type, int64_t timeout_ms)
+int gocloud__put_headers(struct gocloud *g, const struct cache_meta *meta, const char *content_type,
+			 bool for_azure_list, struct cache_meta *extra)
 {
-	struct cache_meta extra = { 0 };
-	struct httpc_response *r = NULL;
-	int rc = cache_meta_add(&extra, "Content-Type", content_type);
+	int rc = cache_meta_add(extra, for_azure_list ? "x-ms-blob-content-type" : "Content-Type", content_type);
 
 	for (size_t i = 0; rc == 0 && meta && i < meta->n; i++) {
 		struct buf k = BUF_INIT, v = BUF_INIT;
 		buf_puts(&k, g->s3 ? "x-amz-meta-" : "x-ms-meta-");
 		path_escape(&k, meta->keys[i]);
 		path_escape(&v, meta->vals[i]);
-		rc = cache_meta_add(&extra, buf_cstr(&k), buf_cstr(&v));
+		rc = cache_meta_add(extra, buf_cstr(&k), buf_cstr(&v));
 		buf_dispose(&k);
 		buf_dispose(&v);
 	}
-	if (rc == 0 && !g->s3)
-		rc = cache_meta_add(&extra, "x-ms-blob-type", "BlockBlob");
+	if (rc == 0 && !g->s3 && !for_azure_list)
+		rc = cache_meta_add(extra, "x-ms-blob-type", "BlockBlob");
 	if (rc == 0 && g->s3 && g->sse && *g->sse)
-		rc = cache_meta_add(&extra, "x-amz-server-side-encryption", g->sse);
+		rc = cache_meta_add(extra, "x-amz-server-side-encryption", g->sse);
 	if (rc == 0 && g->s3 && g->kms_key && *g->kms_key)
-		rc = cache_meta_add(&extra, "x-amz-server-side-encryption-aws-kms-key-id", g->kms_key);
+		rc = cache_meta_add(extra, "x-amz-server-side-encryption-aws-kms-key-id", g->kms_key);
+	return rc;
+}
+
+int gocloud_put(struct gocloud *g, struct httpc *c, const struct httpc_body *body,
+		const struct cache_meta *meta, const char *content_type, int64_t timeout_ms)
+{
+	struct cache_meta extra = { 0 };
+	struct httpc_response *r = NULL;
+	int rc = gocloud__put_headers(g, meta, content_type, false, &extra);
+
 	if (rc == 0)
-		rc = gc_send(g, c, "PUT", &extra, body, timeout_ms, &r);
+		rc = gocloud__send(g, c, "PUT", NULL, &extra, body, timeout_ms, &r);
 	if (rc == 0 && httpc_resp_status(r) / 100 != 2)
 		rc = cache_status_error(r);
 	else if (rc == 0)

@@ -42,6 +42,13 @@ int gocloud_get(struct gocloud *g, struct httpc *c, const char *range, int64_t t
 /* PUT of body with the metadata; content_type sniffed by the caller. */
 int gocloud_put(struct gocloud *g, struct httpc *c, const struct httpc_body *body,
 		const struct cache_meta *meta, const char *content_type, int64_t timeout_ms);
+struct meter;
+/* The object in parts of part_size bytes read from fd (size bytes), concurrency at a
+ * time: an S3 multipart upload (aborted on failure) or Azure blocks and block list. */
+int gocloud_put_parts(struct gocloud *g, struct httpc *c, int fd, int64_t size, int64_t part_size,
+		      int concurrency, const struct cache_meta *meta, const char *content_type,
+		      int64_t timeout_ms, struct meter *m);
+
 /* For requests made elsewhere (parallel ranges): the object's URL (with the SAS for
  * Azure), and the headers a request needs (SigV4 for S3, the Range itself). */
 const char *gocloud_url(const struct gocloud *g);
