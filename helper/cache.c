@@ -351,3 +351,9 @@ bool cache_ff_on(const char *name)
 	}
 	return on;
 }
+
+bool cache_parallel_transfer(void)
+{
+	const char *v = getenv("FF_USE_PARALLEL_CACHE_TRANSFER");
+	return !v || !*v ? true : cache_ff_on("FF_USE_PARALLEL_CACHE_TRANSFER");
+}

@@ -66,6 +66,11 @@ int cache_parallel_get(const char *url, int64_t total, int64_t chunk, int64_t co
  * strconv.ParseBool true; an unparseable value is logged as an error. */
 bool cache_ff_on(const char *name);
 
+/* Parallel ranged downloads and parallel parts: FF_USE_PARALLEL_CACHE_TRANSFER when
+ * it is set (upstream's rules), and on when it is not (cihelper's default: the
+ * transfer falls back to one request wherever the server cannot do ranges). */
+bool cache_parallel_transfer(void);
+
 /* Metadata: pairs of strings, written as metadata.json next to the archive. */
 struct cache_meta {
 	size_t n;

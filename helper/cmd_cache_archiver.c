@@ -258,7 +258,7 @@ static int gocloud_upload(struct httpc *c, const struct opts *o)
 	 * only with FF_USE_PARALLEL_CACHE_TRANSFER */
 	if (st.st_size > o->chunk_size)
 		rc = gocloud_put_parts(g, c, fd, st.st_size, o->chunk_size,
-				       cache_ff_on("FF_USE_PARALLEL_CACHE_TRANSFER") ? (int)o->concurrency : 1,
+				       cache_parallel_transfer() ? (int)o->concurrency : 1,
 				       &meta, sniff_type(fd), timeout_ms, &m);
 	else
 		rc = gocloud_put(g, c, &body, &meta, sniff_type(fd), timeout_ms);

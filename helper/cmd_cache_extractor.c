@@ -292,7 +292,7 @@ static struct cache_outcome download(struct httpc *c, const struct opts *o)
 		return out;
 	log_info("Using presigned URL for cache download");
 	url = select_url(c, o, timeout_ms);
-	if (cache_ff_on("FF_USE_PARALLEL_CACHE_TRANSFER") && o->concurrency > 1) {
+	if (cache_parallel_transfer() && o->concurrency > 1) {
 		bool done;
 		out = try_parallel(c, o, url, timeout_ms, &done);
 		if (done)
@@ -395,7 +395,7 @@ static struct cache_outcome gocloud_download(struct httpc *c, const struct opts 
 	} else if (prc < 0) {
 		out.rc = prc;
 	} else if (!up_to_date(o, use_attrs->mtime)) {
-		if (cache_ff_on("FF_USE_PARALLEL_CACHE_TRANSFER") && o->concurrency > 1 && use_attrs->size > 0 &&
+		if (cache_parallel_transfer() && o->concurrency > 1 && use_attrs->size > 0 &&
 		    use_attrs->size > o->chunk_size) {
 			out = save_parallel(o, gocloud_url(use), use_attrs->size, use_attrs->mtime, NULL,
 					    &use_attrs->meta, timeout_ms, use_url, gocloud_range_headers, use);

@@ -50,6 +50,7 @@ t_not_found_is_a_warning_and_exit_1() {
 t_server_errors_are_retried() {
   fake_server; make_cache c.zip
   mkdir job && cd job
+  export FF_USE_PARALLEL_CACHE_TRANSFER=false  # counts requests: no range probe
   run cache-extractor --file ../cache/c.zip --url "$BASE/file/c.zip?fail=2&id=a" --retry-time 0s
   expect_status 0
   [ "$(plain_err | grep -c 'WARNING: Retrying...')" = 2 ] || fail "want two retries"
@@ -166,7 +167,11 @@ t_parallel_ranged_download() {
   expect_status 1
   expect_err "range request failed: 206"
   [ -z "$(ls ../c3 2>/dev/null)" ] || fail "left behind: $(ls ../c3)"
-  # off unless the flag parses as true
+  # on by default (the flag unset), off when it says false or does not parse
+  run_env cache-extractor --file ../c5/p.zip --url "$BASE/file/p.zip" --chunk-size 50000
+  expect_err "(parallel)"
+  run_env FF_USE_PARALLEL_CACHE_TRANSFER=false cache-extractor --file ../c6/p.zip --url "$BASE/file/p.zip" --chunk-size 50000
+  expect_no_err "(parallel)"
   run_env FF_USE_PARALLEL_CACHE_TRANSFER=maybe cache-extractor --file ../c4/p.zip --url "$BASE/file/p.zip" --chunk-size 50000
   expect_status 0
   expect_err "Error while parsing the value of feature flag"
