@@ -60,6 +60,9 @@ int zst_writer_open(struct zst_writer **out, int fd, int level, int workers)
 		if (workers > b.upperBound)
 			workers = b.upperBound;
 		ZSTD_CCtx_setParameter(w->c, ZSTD_c_nbWorkers, workers);
+		/* 4 MiB jobs instead of 8 at level 3: a third less memory (70 -> 47 MiB RSS
+		 * archiving the Linux tree), 0.3% bigger, no slower */
+		ZSTD_CCtx_setParameter(w->c, ZSTD_c_jobSize, 4 << 20);
 	}
 	*out = w;
 	return 0;
