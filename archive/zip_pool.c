@@ -19,6 +19,12 @@
 /* Bytes of chunks claimed but not yet written: bounds memory whatever the tree. */
 #define BUDGET (32u << 20)
 
+#define SPARE_MIN (128u << 10)
+#define SPARE_CLASSES 7 /* 128 KiB .. 8 MiB */
+#define SPARES 4
+#define BATCH 16        /* small jobs claimed at once: fewer locks and wake-ups */
+#define BATCH_BYTES (256u << 10)
+
 enum { J_FREE, J_BUSY, J_DONE };
 
 struct job {
@@ -32,6 +38,7 @@ struct job {
 	uint64_t raw_len;
 	uint32_t crc;
 	bool stored;
+	size_t cap; /* of out */
 	int rc;
 	char *err;
 };
@@ -66,9 +73,43 @@ struct zip_pool {
 
 	struct job *ring;
 	size_t ring_n;
+	/* big output buffers are kept for reuse: musl maps and unmaps each one, and
+	 * every unmap is a TLB shootdown across the threads */
+	void *spare[SPARE_CLASSES][SPARES];
+	int nspare[SPARE_CLASSES];
 	struct worker *w;
 	int nw;
 };
+
+static int spare_class(size_t cap)
+{
+	int k = 0;
+	if (cap <= SPARE_MIN)
+		return -1;
+	while (k < SPARE_CLASSES && (size_t)SPARE_MIN << k < cap)
+		k++;
+	return k < SPARE_CLASSES ? k : -1;
+}
+
+/* Under the lock. */
+static void *out_alloc(struct zip_pool *p, size_t cap)
+{
+	int k = spare_class(cap);
+	if (k < 0)
+		return malloc(cap ? cap : 1);
+	if (p->nspare[k])
+		return p->spare[k][--p->nspare[k]];
+	return malloc((size_t)SPARE_MIN << k);
+}
+
+static void out_free(struct zip_pool *p, void *buf, size_t cap)
+{
+	int k = spare_class(cap);
+	if (k >= 0 && buf && p->nspare[k] < SPARES)
+		p->spare[k][p->nspare[k]++] = buf;
+	else
+		free(buf);
+}
 
 static bool has_data(const struct sel_entry *it)
 {
@@ -181,7 +222,11 @@ static int compress_job(struct worker *w, struct job *j)
 		cap = ZSTD_compressBound(got);
 	else if (whole && p->method == ZIP_POOL_DEFLATE)
 		cap = libdeflate_deflate_compress_bound(w->ld, got);
-	if (!(j->out = malloc(cap ? cap : 1)))
+	pthread_mutex_lock(&p->mu);
+	j->out = out_alloc(p, cap);
+	pthread_mutex_unlock(&p->mu);
+	j->cap = cap;
+	if (!j->out)
 		return err_set(CIH_ENOMEM, "out of memory");
 	switch (p->method) {
 	case ZIP_POOL_STORE:
@@ -221,25 +266,36 @@ static void *work(void *arg)
 {
 	struct worker *w = arg;
 	struct zip_pool *p = w->p;
-	struct job *j;
+	struct job *batch[BATCH];
 
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
-		while (!p->abort && !claim(p, &j)) {
+		int n = 0;
+		size_t bytes = 0;
+		while (!p->abort && !claim(p, &batch[0])) {
 			if (p->cur_item >= p->n) /* claim skipped to the end: all cut */
 				goto out;
 			pthread_cond_wait(&p->work, &p->mu);
 		}
 		if (p->abort)
 			break;
+		bytes = batch[n++]->len;
+		while (n < BATCH && bytes < BATCH_BYTES && claim(p, &batch[n]))
+			bytes += batch[n++]->len;
 		pthread_mutex_unlock(&p->mu);
-		err_clear();
-		int rc = compress_job(w, j);
-		char *msg = rc < 0 ? strdup(err_last()->msg) : NULL;
+		int rcs[BATCH];
+		char *msgs[BATCH];
+		for (int i = 0; i < n; i++) {
+			err_clear();
+			rcs[i] = compress_job(w, batch[i]);
+			msgs[i] = rcs[i] < 0 ? strdup(err_last()->msg) : NULL;
+		}
 		pthread_mutex_lock(&p->mu);
-		j->rc = rc;
-		j->err = msg;
-		j->state = J_DONE;
+		for (int i = 0; i < n; i++) {
+			batch[i]->rc = rcs[i];
+			batch[i]->err = msgs[i];
+			batch[i]->state = J_DONE;
+		}
 		pthread_cond_broadcast(&p->done);
 	}
 out:
@@ -335,7 +391,7 @@ int zip__pool_next(struct zip_pool *p, struct zip_chunk *c)
 	if (p->head) { /* release the chunk handed out last time */
 		struct job *prev = &p->ring[(p->head - 1) % p->ring_n];
 		if (prev->state == J_DONE) {
-			free(prev->out);
+			out_free(p, prev->out, prev->cap);
 			free(prev->err);
 			p->reserved -= prev->len;
 			prev->state = J_FREE;
@@ -384,6 +440,9 @@ void zip__pool_stop(struct zip_pool *p)
 			free(p->ring[i].err);
 		}
 	}
+	for (int k = 0; k < SPARE_CLASSES; k++)
+		while (p->nspare[k])
+			free(p->spare[k][--p->nspare[k]]);
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->work);
 	pthread_cond_destroy(&p->done);
