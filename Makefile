@@ -128,6 +128,10 @@ build/fuzz/fuzz_tar_read: tests/fuzz/fuzz_tar_read.c $(FUZZ_SRCS) archive/tar_re
 	@mkdir -p $(@D)
 	@echo "  FUZZCC  $@"
 	$(Q)clang $(FUZZ_CFLAGS) -o $@ $^ -lzstd
+build/fuzz/fuzz_dotenv: tests/fuzz/fuzz_dotenv.c $(FUZZ_SRCS) helper/dotenv.c | fuzz-tools
+	@mkdir -p $(@D)
+	@echo "  FUZZCC  $@"
+	$(Q)clang $(FUZZ_CFLAGS) -o $@ $^
 fuzz-tools:
 	@scripts/install-test-deps --fuzz
 fuzz: $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)

@@ -255,7 +255,7 @@ static int statement(const char *s, size_t n, size_t *pp, struct env *e, struct 
 			a += w;
 		while (b > a && (w = space_before(t.ptr + a, b - a)))
 			b -= w;
-		expand(v, t.ptr + a, b - a, e);
+		expand(v, buf_cstr(&t) + a, b - a, e);
 		v->failed |= t.failed;
 		buf_dispose(&t);
 		*pp = eol;
