@@ -102,3 +102,13 @@ objstore_server() {
   [ -s "$1.port" ] || fail "the $1 object store did not start: $(cat "$1.log")"
   ENDPOINT=http://127.0.0.1:$(awk '{print $2}' "$1.port")
 }
+
+# fake_server: tests/servers/http_fake.py serving (and storing PUTs into) ./srv under
+# /file/; sets $BASE.
+fake_server() {
+  mkdir -p srv
+  python3 "$CIH_TESTS/servers/http_fake.py" --root "$PWD/srv" >port.txt 2>/dev/null &
+  PIDS+=($!)
+  for _ in $(seq 50); do [ -s port.txt ] && break; sleep 0.1; done
+  BASE="http://127.0.0.1:$(awk '{print $2}' port.txt)"
+}

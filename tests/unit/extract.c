@@ -44,22 +44,6 @@ static void sh(const char *cmd)
 }
 
 /* "mode target-or-size mtime" for every path under dir, sorted (find + stat). */
-static void describe(const char *dir, struct buf *out)
-{
-	char cmd[512], line[1024];
-	FILE *p;
-
-	snprintf(cmd, sizeof(cmd), "cd '%s' && find . -mindepth 1 | LC_ALL=C sort | while read -r f; do "
-		 "if [ -L \"$f\" ]; then echo \"$f link $(readlink \"$f\")\"; "
-		 "elif [ -d \"$f\" ]; then echo \"$f dir $(stat -c %%a \"$f\")\"; "
-		 "else echo \"$f $(stat -c '%%a %%s %%Y' \"$f\") $(sha256sum < \"$f\" | cut -c1-16)\"; fi; done",
-		 dir);
-	CHECK((p = popen(cmd, "r")) != NULL);
-	while (fgets(line, sizeof(line), p))
-		buf_puts(out, line);
-	CHECK(pclose(p) == 0);
-}
-
 TEST(extract_reads_info_zip_archives_exactly)
 {
 	struct extract_stats st;
@@ -71,11 +55,11 @@ TEST(extract_reads_info_zip_archives_exactly)
 	   "ln -s dir/sub/seq.txt link && ln -s ../a.txt dir/up && "
 	   "touch -d '2021-03-04 05:06:07' a.txt dir/random.bin && "
 	   "zip -qry ../t.zip . && cd .. && mkdir out");
-	describe("src", &want);
+	unit_describe_tree("src", &want);
 	CHECK(chdir("out") == 0);
 	CHECK_OK(extract_zip("../t.zip", 4, &st));
 	CHECK(chdir("..") == 0);
-	describe("out", &got);
+	unit_describe_tree("out", &got);
 	CHECK_STR(buf_cstr(&got), buf_cstr(&want));
 	CHECK_INT(st.files, 5);
 	CHECK_INT(st.symlinks, 2);
@@ -94,7 +78,7 @@ TEST(extract_replaces_existing_paths_and_leaves_no_temp_files)
 	CHECK(chdir("out") == 0);
 	CHECK_OK(extract_zip("../t.zip", 4, &st)); /* an empty directory in the way is replaced */
 	CHECK(chdir("..") == 0);
-	describe("out", &got);
+	unit_describe_tree("out", &got);
 	CHECK(strstr(buf_cstr(&got), "./f 644 3"));
 	CHECK(strstr(buf_cstr(&got), "./d/g 644 3"));
 	CHECK(strstr(buf_cstr(&got), "./l link f"));

@@ -147,3 +147,21 @@ int main(int argc, char **argv)
 		printf("%zu passed, %zu failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
+
+void unit_describe_tree(const char *dir, struct buf *out)
+{
+	char cmd[512], line[1024];
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "cd '%s' && find . -mindepth 1 | LC_ALL=C sort | while read -r f; do "
+		 "if [ -L \"$f\" ]; then echo \"$f link $(readlink \"$f\")\"; "
+		 "elif [ -d \"$f\" ]; then echo \"$f dir $(stat -c %%a \"$f\")\"; "
+		 "else echo \"$f $(stat -c '%%a %%s %%Y' \"$f\") $(sha256sum < \"$f\" | cut -c1-16)\"; fi; done",
+		 dir);
+	if (!(p = popen(cmd, "r")))
+		unit_fail(__FILE__, __LINE__, "cannot run: %s", cmd);
+	while (fgets(line, sizeof(line), p))
+		buf_puts(out, line);
+	if (pclose(p) != 0)
+		unit_fail(__FILE__, __LINE__, "failed: %s", cmd);
+}

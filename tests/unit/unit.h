@@ -23,6 +23,10 @@ const char *unit_fixture(const char *name);
 void unit_skip(const char *why) __attribute__((noreturn));
 /* Writes a file in the scratch directory (or anywhere) for a test. */
 void unit_write_file(const char *path, const char *content);
+struct buf;
+/* "path mode size mtime sha" lines (links: target, dirs: mode) for everything under
+ * dir, sorted: two trees compare equal as text. */
+void unit_describe_tree(const char *dir, struct buf *out);
 /* Reads what a test redirected the log into. */
 const char *unit_log_output(void);
 void unit_log_capture(void);

@@ -70,22 +70,6 @@ static void archive_dir(const char *dir, const char *zip, struct zip_write_opts 
 	CHECK_OK(rc);
 }
 
-static void describe(const char *dir, struct buf *out)
-{
-	char cmd[512], line[1024];
-	FILE *p;
-
-	snprintf(cmd, sizeof(cmd), "cd '%s' && find . -mindepth 1 | LC_ALL=C sort | while read -r f; do "
-		 "if [ -L \"$f\" ]; then echo \"$f link $(readlink \"$f\")\"; "
-		 "elif [ -d \"$f\" ]; then echo \"$f dir $(stat -c %%a \"$f\")\"; "
-		 "else echo \"$f $(stat -c '%%a %%s %%Y' \"$f\") $(sha256sum < \"$f\" | cut -c1-16)\"; fi; done",
-		 dir);
-	CHECK((p = popen(cmd, "r")) != NULL);
-	while (fgets(line, sizeof(line), p))
-		buf_puts(out, line);
-	CHECK(pclose(p) == 0);
-}
-
 static void make_tree(void)
 {
 	sh("mkdir -p src/dir/sub src/emptydir && cd src && printf hello > a.txt && : > empty && "
@@ -119,7 +103,7 @@ TEST(zip_write_levels_read_back_by_unzip_python_and_us)
 
 	make_tree();
 	sh("rm src/fifo");
-	describe("src", &want);
+	unit_describe_tree("src", &want);
 	sh("mkfifo src/fifo");
 	for (size_t i = 0; i < 5; i++) {
 		struct zip_write_opts o = { .level = levels[i], .concurrency = i % 2 ? 1 : 3 };
@@ -138,11 +122,11 @@ TEST(zip_write_levels_read_back_by_unzip_python_and_us)
 		CHECK(chdir("out") == 0);
 		CHECK_OK(extract_zip("../t.zip", 2, &xs));
 		CHECK(chdir("..") == 0);
-		describe("out", &got);
+		unit_describe_tree("out", &got);
 		CHECK_STR(buf_cstr(&got), buf_cstr(&want));
 		sh("rm -rf out2 && mkdir out2 && cd out2 && unzip -qq ../t.zip");
 		buf_clear(&got);
-		describe("out2", &got);
+		unit_describe_tree("out2", &got);
 		CHECK(strstr(buf_cstr(&got), "./dir/sub/seq.txt 644 4788895"));
 		CHECK(strstr(buf_cstr(&got), "./dir/big-random.bin 644 9000000"));
 		CHECK(strstr(buf_cstr(&got), "./link link dir/sub/seq.txt"));
@@ -197,7 +181,7 @@ TEST(zip_write_zstd_entries_are_method_93)
 
 	make_tree();
 	sh("rm src/fifo && head -c 9000000 /dev/zero > src/zeros"); /* three zstd chunks */
-	describe("src", &want);
+	unit_describe_tree("src", &want);
 	archive_dir("src", "t.zip", &o, NULL);
 	CHECK((fd = open("t.zip", O_RDONLY)) >= 0);
 	CHECK_OK(zip_reader_open(&r, fd, "t.zip"));
@@ -211,7 +195,7 @@ TEST(zip_write_zstd_entries_are_method_93)
 	CHECK(chdir("out") == 0);
 	CHECK_OK(extract_zip("../t.zip", 2, &xs));
 	CHECK(chdir("..") == 0);
-	describe("out", &got);
+	unit_describe_tree("out", &got);
 	CHECK_STR(buf_cstr(&got), buf_cstr(&want));
 	buf_dispose(&want);
 	buf_dispose(&got);

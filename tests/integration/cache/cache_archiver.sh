@@ -1,14 +1,6 @@
 # cache-archiver: selection, archive next to --file, metadata.json, presigned PUT
 # (tests/servers/http_fake.py stores what is PUT under srv/).
 
-put_server() {
-  mkdir -p srv
-  python3 "$CIH_TESTS/servers/http_fake.py" --root "$PWD/srv" >port.txt 2>/dev/null &
-  PIDS+=($!)
-  for _ in $(seq 50); do [ -s port.txt ] && break; sleep 0.1; done
-  BASE="http://127.0.0.1:$(awk '{print $2}' port.txt)"
-}
-
 # project/: a small tree with node_modules-like content, a symlink and an excluded dir.
 make_project() {
   mkdir -p project/node_modules/pkg/lib project/node_modules/.bin project/build project/tmp
@@ -61,7 +53,7 @@ t_excludes_untracked_and_no_files() {
 }
 
 t_uploads_with_headers_and_retries() {
-  put_server; make_project; cd project
+  fake_server; make_project; cd project
   run cache-archiver --file ../cache/c.zip --path node_modules --url "$BASE/file/up.zip?X-Amz-Signature=secret&fail=1&id=u" \
     --header 'x-amz-meta-cachekey: ck' --header 'Host: evil.example' --header 'nocolon' --retry-time 0s \
     --metadata '{"cachekey":"ck"}'
@@ -84,7 +76,7 @@ EOF
 }
 
 t_size_limit_and_server_errors() {
-  put_server; make_project; cd project
+  fake_server; make_project; cd project
   run cache-archiver --file ../c.zip --path node_modules --url "$BASE/file/big.zip" --max-uploaded-archive-size 10
   expect_status 0
   expect_err "is too big (Limit is set to 10). Cache will be stored only locally."
@@ -99,7 +91,7 @@ t_size_limit_and_server_errors() {
 }
 
 t_alternate_file_and_existing_archive() {
-  put_server; make_project; cd project
+  fake_server; make_project; cd project
   run cache-archiver --file ../cache/old/cache.zip --path node_modules
   touch -d '+1 hour' ../cache/old/cache.zip
   run cache-archiver --file ../cache/new/cache.zip --alternate-file ../cache/old/cache.zip --path node_modules \
@@ -232,7 +224,7 @@ PY
 }
 
 t_upload_refused_with_4xx_is_not_retried() {
-  put_server; make_project; cd project
+  fake_server; make_project; cd project
   run cache-archiver --file ../c.zip --path node_modules --url "$BASE/status/413" --retry-time 0s
   expect_status 1
   expect_err "FATAL: received: 413 Request Entity Too Large"

@@ -1,14 +1,5 @@
 # cache-extractor: presigned download (tests/servers/http_fake.py), then extraction.
 
-# fake_server: serves ./srv under /file/; sets $BASE.
-fake_server() {
-  mkdir -p srv
-  python3 "$CIH_TESTS/servers/http_fake.py" --root "$PWD/srv" >port.txt 2>/dev/null &
-  PIDS+=($!)
-  for _ in $(seq 50); do [ -s port.txt ] && break; sleep 0.1; done
-  BASE="http://127.0.0.1:$(awk '{print $2}' port.txt)"
-}
-
 # make_cache NAME: srv/NAME holds a zip of a small tree, dated 2024-01-02 03:04:05 UTC.
 make_cache() {
   mkdir -p tree/sub && printf 'cached\n' > tree/sub/a.txt && ln -sf sub/a.txt tree/link
