@@ -1,5 +1,6 @@
 #include "gocloud.h"
 #include "gocloud_internal.h"
+#include "aws_creds.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,19 +104,15 @@ static int open_s3(struct gocloud *g, const char *query)
 		g->region = env_dup("AWS_DEFAULT_REGION");
 	g->sse = query_param(query, "ssetype");
 	g->kms_key = query_param(query, "kmskeyid");
-	g->access_key = env_dup("AWS_ACCESS_KEY_ID");
-	g->secret_key = env_dup("AWS_SECRET_ACCESS_KEY");
-	g->token = env_dup("AWS_SESSION_TOKEN");
-	if (g->secret_key)
-		redact_add_secret(g->secret_key);
-	if (g->token)
-		redact_add_secret(g->token);
 	int rc = 0;
-	if (!g->region)
+	struct aws_creds cr;
+	if (!g->region) {
 		rc = err_set(CIH_EUSAGE, "s3: no region: set ?region= in the URL, AWS_REGION or AWS_DEFAULT_REGION");
-	else if (!g->access_key || !g->secret_key)
-		rc = err_set(CIH_EAUTH, "s3: no credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set "
-				       "(instance roles and profiles are not supported)");
+	} else if ((rc = aws_creds_load(&cr)) == 0) {
+		g->access_key = cr.access_key;
+		g->secret_key = cr.secret_key;
+		g->token = cr.token;
+	}
 	if (rc == 0) {
 		if (endpoint && *endpoint) {
 			const char *hostpart = strstr(endpoint, "://");

@@ -10,6 +10,8 @@ static void s3_env(void)
 	setenv("AWS_SECRET_ACCESS_KEY", "gocloud-unit-secret-value", 1);
 	unsetenv("AWS_REGION");
 	unsetenv("AWS_DEFAULT_REGION");
+	setenv("AWS_EC2_METADATA_DISABLED", "true", 1); /* no instance role looked for */
+	setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent", 1);
 }
 
 static void expect_url(const char *gc, const char *want)

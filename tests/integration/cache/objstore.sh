@@ -312,3 +312,30 @@ t_azure_gocloud_uploads_in_blocks() {
   objstore get azure --endpoint "$ENDPOINT" --blob blocks.zip --file got.zip && cmp got.zip c/a.zip || fail "block blob differs"
   objstore head azure --endpoint "$ENDPOINT" --blob blocks.zip | grep -q '"cachekey":"blk"' || fail "metadata: $(objstore head azure --endpoint "$ENDPOINT" --blob blocks.zip)"
 }
+
+# Used by hand on a cloud machine: credentials from a profile, the container
+# endpoint or the instance role when the environment has none.
+t_s3_gocloud_credential_chain() {
+  objstore_server s3; need_archiver; make_project
+  python3 "$CIH_TESTS/servers/imds_fake.py" > imds.port &
+  PIDS+=($!)
+  for _ in $(seq 50); do [ -s imds.port ] && break; sleep 0.1; done
+  imds=http://127.0.0.1:$(awk '{print $2}' imds.port)
+  gc="s3://cache/chain.zip?region=us-east-1&endpoint=$ENDPOINT&use_path_style=true"
+  printf '[default]\naws_access_key_id = nope\naws_secret_access_key = nope\n[ci]\naws_access_key_id = S3RVER\naws_secret_access_key = S3RVER\n' > creds.ini
+  cd project
+  run_env AWS_SHARED_CREDENTIALS_FILE=../creds.ini AWS_PROFILE=ci AWS_EC2_METADATA_DISABLED=true \
+    cache-archiver --file ../c/a.zip --path dir --gocloud-url "$gc"
+  expect_status 0
+  run_env AWS_CONTAINER_CREDENTIALS_FULL_URI="$imds/container-creds" AWS_CONTAINER_AUTHORIZATION_TOKEN=container-secret \
+    AWS_EC2_METADATA_DISABLED=true HOME=/nonexistent cache-archiver --file ../c/b.zip --path dir --gocloud-url "$gc"
+  expect_status 0
+  expect_no_err "container-secret"
+  run_env AWS_EC2_METADATA_SERVICE_ENDPOINT="$imds" HOME=/nonexistent cache-archiver --file ../c/c.zip --path dir --gocloud-url "$gc"
+  expect_status 0
+  run_env AWS_EC2_METADATA_DISABLED=true HOME=/nonexistent cache-archiver --file ../c/d.zip --path dir --gocloud-url "$gc"
+  expect_status 1
+  expect_err "s3: no credentials"
+  cd .. && objstore get s3 --endpoint "$ENDPOINT" --key chain.zip --file got.zip && cmp got.zip c/c.zip ||
+    fail "the instance-role upload is not there"
+}
