@@ -208,6 +208,14 @@ def make(name, entries):
 make("dotdot", [("file", "../escaped", b"x")])
 make("abs", [("file", "/tmp/cih-abs-escape", b"x")])
 make("through", [("link", "l", "/tmp"), ("file", "l/cih-through", b"x")])
+# a device, a fifo and a setuid file: the first two skipped, the bit dropped
+buf = io.BytesIO()
+with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
+    for name, kind in (("dev", tarfile.CHRTYPE), ("pipe", tarfile.FIFOTYPE)):
+        ti = tarfile.TarInfo(name); ti.type = kind; ti.devmajor, ti.devminor = 1, 3; t.addfile(ti)
+    ti = tarfile.TarInfo("suid"); ti.mode = 0o4755; ti.size = 2; t.addfile(ti, io.BytesIO(b"#!"))
+open("special.tar", "wb").write(buf.getvalue())
+subprocess.run(["zstd", "-q", "-f", "special.tar", "-o", "special.tar.zst"], check=True)
 PY
   cd out
   for a in dotdot abs through; do
@@ -217,6 +225,12 @@ PY
   done
   expect_err "would be written through a symlink in the archive"
   [ ! -e ../escaped ] && [ ! -e /tmp/cih-abs-escape ] && [ ! -e /tmp/cih-through ] || fail "wrote outside"
+  mkdir ../sp && cd ../sp
+  run cache-extractor --file ../special.tar.zst
+  expect_status 0
+  [ ! -e dev ] && [ ! -e pipe ] || fail "a device or fifo was created"
+  [ "$(stat -c %a suid)" = 755 ] || fail "setuid kept: $(stat -c %a suid)"
+  cd ../out
   head -c 1000 ../dotdot.tar.zst > ../cut.tar.zst
   run cache-extractor --file ../cut.tar.zst
   expect_status 1
