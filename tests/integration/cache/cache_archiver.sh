@@ -244,6 +244,10 @@ t_upload_refused_with_4xx_is_not_retried() {
   expect_err "FATAL: received: 413 Request Entity Too Large"
   expect_no_err "Retrying"
   [ -e ../c.zip ] || fail "the local archive must stay"
+  run cache-archiver --file ../c2.zip --path node_modules --url "$BASE/status/429" --retry-time 0s
+  expect_status 1
+  expect_err "FATAL: received: 429 Too Many Requests"
+  expect_no_err "Retrying"
   run cache-archiver --file ../d.zip --path node_modules --url "http://127.0.0.1:$(free_port)/x" --retry 1 --retry-time 0s
   expect_status 1
   [ "$(plain_err | grep -c 'Retrying...')" = 1 ] || fail "a refused connection is retried"
