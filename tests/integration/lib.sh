@@ -87,9 +87,9 @@ skip() { echo "SKIP: $*"; exit 77; }
 npm_dir() { echo "${CIH_NPM_DIR:-$("$CIH_TESTS/../scripts/npm-prefix")}"; }
 # need_npm: NODE_PATH for objstore, or the test skips.
 need_npm() {
-  command -v node >/dev/null || skip "node is not installed (object-store tests need node >= 20)"
+  command -v node >/dev/null || skip "node is not installed (object-store tests need node >= 18)"
   local d; d=$(npm_dir)
-  [ -d "$d" ] || skip "no node packages in $d (scripts/install-test-deps installs them; it needs node >= 20 and the npm registry)"
+  [ -d "$d" ] || skip "no node packages in $d (scripts/install-test-deps installs them; it needs node >= 18 and the npm registry)"
   export NODE_PATH=$d
 }
 objstore() { node "$CIH_TESTS/servers/objstore.js" "$@"; }
