@@ -243,6 +243,11 @@ static void read_umask(void)
 	umask(cached_umask);
 }
 
+void extract__init(void)
+{
+	pthread_once(&umask_once, read_umask);
+}
+
 void extract__file_meta(int fd, uint32_t perm, bool has_owner, uint32_t uid, uint32_t gid,
 			const char *path)
 {
@@ -263,34 +268,55 @@ void extract__set_times(int dirfd, const char *name, int fd, int64_t mtime, bool
 		utimensat(dirfd, name, ts, nofollow ? AT_SYMLINK_NOFOLLOW : 0);
 }
 
-/* A worker's state: its last parent directory (files of one directory come in a
- * row), its decoder scratch, and a counter for temporary names. */
+/* A worker's state: its directory cache and decoder scratch. */
 struct dircache {
-	char path[PATH_MAX];
-	int fd;
+	struct extract_dir d;
 	struct zip_scratch *scratch;
-	unsigned worker;
-	unsigned long long seq;
 };
 
-static int parent_of(struct job *j, char *path, const char **base, struct dircache *dc)
+int extract__parent(const char *root, struct extract_dir *d, char *path, const char **base)
 {
 	char *slash = strrchr(path, '/');
 	size_t len = slash ? (size_t)(slash - path) : 0;
 	int fd;
 
-	if (dc->fd >= 0 && strlen(dc->path) == len && !strncmp(dc->path, path, len)) {
+	if (d->fd >= 0 && strlen(d->path) == len && !strncmp(d->path, path, len)) {
 		*base = slash ? slash + 1 : path;
-		return dc->fd;
+		return d->fd;
 	}
-	if ((fd = extract__walk(j->root, path, false, base)) < 0)
+	if ((fd = extract__walk(root, path, false, base)) < 0)
 		return fd;
-	if (dc->fd >= 0)
-		close(dc->fd);
-	dc->fd = fd;
-	memcpy(dc->path, path, len);
-	dc->path[len] = '\0';
+	if (d->fd >= 0)
+		close(d->fd);
+	d->fd = fd;
+	memcpy(d->path, path, len);
+	d->path[len] = '\0';
 	return fd;
+}
+
+int extract__temp(struct extract_dir *d, mode_t perm, char *tmp, size_t size, const char *path)
+{
+	int fd;
+
+	do { /* unique per process, worker and file; O_EXCL settles any clash */
+		snprintf(tmp, size, ".cih-%x-%x-%llx", (unsigned)getpid() & 0xfffff, d->worker, d->seq++);
+		fd = openat(d->fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, perm);
+	} while (fd < 0 && errno == EEXIST);
+	if (fd < 0) {
+		tmp[0] = '\0';
+		return err_os("'%s': cannot create", path);
+	}
+	return fd;
+}
+
+int extract__put(struct extract_dir *d, const char *tmp, const char *base, const char *path)
+{
+	if (renameat(d->fd, tmp, d->fd, base) == 0)
+		return 0;
+	if ((errno != EISDIR && errno != ENOTEMPTY && errno != EEXIST) ||
+	    unlinkat(d->fd, base, AT_REMOVEDIR) < 0 || renameat(d->fd, tmp, d->fd, base) < 0)
+		return err_os("'%s': cannot put in place", path);
+	return 0;
 }
 
 static int extract_file(struct job *j, const struct item *it, const struct zip_entry *e,
@@ -304,35 +330,22 @@ static int extract_file(struct job *j, const struct item *it, const struct zip_e
 
 	if (!path)
 		return err_set(CIH_ENOMEM, "out of memory");
-	if ((dirfd = rc = parent_of(j, path, &base, dc)) < 0)
+	if ((dirfd = rc = extract__parent(j->root, &dc->d, path, &base)) < 0)
 		goto out;
-	do { /* unique per process, worker and file; O_EXCL settles any clash */
-		snprintf(tmp, sizeof(tmp), ".cih-%x-%x-%llx", (unsigned)getpid() & 0xfffff, dc->worker,
-			 dc->seq++);
-		s.fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, perm);
-	} while (s.fd < 0 && errno == EEXIST);
-	if (s.fd < 0) {
-		rc = err_os("'%s': cannot create", it->path);
+	if ((s.fd = rc = extract__temp(&dc->d, perm, tmp, sizeof(tmp), it->path)) < 0)
 		goto out;
-	}
 	if ((rc = zip_entry_read(j->zr, it->index, dc->scratch, write_sink, &s)) < 0)
 		goto out;
 	extract__file_meta(s.fd, perm, e->has_owner, e->uid, e->gid, it->path);
 	extract__set_times(-1, NULL, s.fd, e->mtime, false);
-	if (close(s.fd) < 0) {
-		s.fd = -1;
+	rc = close(s.fd);
+	s.fd = -1;
+	if (rc < 0) {
 		rc = err_os("'%s': write", it->path);
 		goto out;
 	}
-	s.fd = -1;
-	if (renameat(dirfd, tmp, dirfd, base) < 0) {
-		/* an empty directory in the way goes, as fastzip's os.Remove would */
-		if ((errno != EISDIR && errno != ENOTEMPTY && errno != EEXIST) ||
-		    unlinkat(dirfd, base, AT_REMOVEDIR) < 0 || renameat(dirfd, tmp, dirfd, base) < 0) {
-			rc = err_os("'%s': cannot put in place", it->path);
-			goto out;
-		}
-	}
+	if ((rc = extract__put(&dc->d, tmp, base, it->path)) < 0)
+		goto out;
 	tmp[0] = '\0';
 	st->files++;
 	st->bytes += s.bytes;
@@ -443,11 +456,11 @@ static void *file_worker(void *arg)
 {
 	struct pool *p = arg;
 	struct extract_stats st = { 0 };
-	struct dircache dc = { "", -1, zip_scratch_new(), 0, 0 };
+	struct dircache dc = { { "", -1, 0, 0 }, zip_scratch_new() };
 	int rc = dc.scratch ? 0 : err_set(CIH_ENOMEM, "out of memory");
 
 	pthread_mutex_lock(&p->lock);
-	dc.worker = p->workers++;
+	dc.d.worker = p->workers++;
 	pthread_mutex_unlock(&p->lock);
 	while (rc == 0) {
 		size_t from, to;
@@ -471,8 +484,8 @@ static void *file_worker(void *arg)
 	p->st.files += st.files;
 	p->st.bytes += st.bytes;
 	pthread_mutex_unlock(&p->lock);
-	if (dc.fd >= 0)
-		close(dc.fd);
+	if (dc.d.fd >= 0)
+		close(dc.d.fd);
 	zip_scratch_free(dc.scratch);
 	return NULL;
 }
@@ -516,6 +529,7 @@ int extract_zip(const char *path, int concurrency, struct extract_stats *stats)
 	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
 
 	memset(stats, 0, sizeof(*stats));
+	extract__init(); /* before the workers: reading the umask sets it for a moment */
 	if (fd < 0)
 		return err_os("cannot open '%s'", path);
 	if (!realpath(".", j.root)) {

@@ -43,9 +43,7 @@ struct tjob {
 	struct pending *pend;
 	size_t npend, cappend;
 	struct index ix;
-	char dir[PATH_MAX]; /* the cached parent directory and its fd */
-	int dirfd;
-	unsigned long long seq;
+	struct extract_dir dir;
 	char *buf;
 	struct extract_stats *st;
 };
@@ -154,26 +152,6 @@ static int check_parents(struct tjob *t, const char *path)
 	return 0;
 }
 
-static int parent_fd(struct tjob *t, char *path, const char **base)
-{
-	char *slash = strrchr(path, '/');
-	size_t len = slash ? (size_t)(slash - path) : 0;
-	int fd;
-
-	if (t->dirfd >= 0 && strlen(t->dir) == len && !strncmp(t->dir, path, len)) {
-		*base = slash ? slash + 1 : path;
-		return t->dirfd;
-	}
-	if ((fd = extract__walk(t->root, path, false, base)) < 0)
-		return fd;
-	if (t->dirfd >= 0)
-		close(t->dirfd);
-	t->dirfd = fd;
-	memcpy(t->dir, path, len);
-	t->dir[len] = '\0';
-	return fd;
-}
-
 static int write_all(int fd, const char *p, size_t len)
 {
 	while (len) {
@@ -192,17 +170,14 @@ static int extract_file(struct tjob *t, struct tar_reader *r, char *path, const 
 {
 	char tmp[48] = "";
 	const char *base;
-	int dirfd, fd = -1, rc = 0;
+	int fd = -1, rc;
 	ssize_t n;
 
-	if ((dirfd = parent_fd(t, path, &base)) < 0)
-		return dirfd;
-	do {
-		snprintf(tmp, sizeof(tmp), ".cih-%x-t-%llx", (unsigned)getpid() & 0xfffff, t->seq++);
-		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, e->mode & 0777);
-	} while (fd < 0 && errno == EEXIST);
-	if (fd < 0)
-		return err_os("'%s': cannot create", path);
+	if ((rc = extract__parent(t->root, &t->dir, path, &base)) < 0)
+		return rc;
+	if ((fd = rc = extract__temp(&t->dir, e->mode & 0777, tmp, sizeof(tmp), path)) < 0)
+		return rc;
+	rc = 0;
 	while ((n = tar_reader_read(r, t->buf, BODY_BUF)) > 0) {
 		if (write_all(fd, t->buf, (size_t)n) < 0) {
 			rc = err_os("'%s': write", path);
@@ -222,20 +197,15 @@ static int extract_file(struct tjob *t, struct tar_reader *r, char *path, const 
 		rc = err_os("'%s': write", path);
 		goto out;
 	}
-	if (renameat(dirfd, tmp, dirfd, base) < 0) {
-		if ((errno != EISDIR && errno != ENOTEMPTY && errno != EEXIST) ||
-		    unlinkat(dirfd, base, AT_REMOVEDIR) < 0 || renameat(dirfd, tmp, dirfd, base) < 0) {
-			rc = err_os("'%s': cannot put in place", path);
-			goto out;
-		}
-	}
+	if ((rc = extract__put(&t->dir, tmp, base, path)) < 0)
+		goto out;
 	tmp[0] = '\0';
 	t->st->files++;
 out:
 	if (fd >= 0)
 		close(fd);
 	if (tmp[0])
-		unlinkat(dirfd, tmp, 0); /* nothing half-written stays behind */
+		unlinkat(t->dir.fd, tmp, 0); /* nothing half-written stays behind */
 	return rc;
 }
 
@@ -340,7 +310,7 @@ static int finish(struct tjob *t)
 
 int extract_tarzstd(const char *path, struct extract_stats *stats)
 {
-	struct tjob t = { .archive = path, .dirfd = -1, .st = stats };
+	struct tjob t = { .archive = path, .dir = { .fd = -1 }, .st = stats };
 	struct zst_reader *z = NULL;
 	struct tar_reader *r = NULL;
 	struct readahead *ra = NULL;
@@ -348,6 +318,7 @@ int extract_tarzstd(const char *path, struct extract_stats *stats)
 	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
 
 	memset(stats, 0, sizeof(*stats));
+	extract__init();
 	if (fd < 0)
 		return err_os("cannot open '%s'", path);
 	if (!realpath(".", t.root)) {
@@ -367,8 +338,8 @@ int extract_tarzstd(const char *path, struct extract_stats *stats)
 	if (rc == 0)
 		rc = finish(&t);
 out:
-	if (t.dirfd >= 0)
-		close(t.dirfd);
+	if (t.dir.fd >= 0)
+		close(t.dir.fd);
 	for (size_t i = 0; i < t.npend; i++) {
 		free(t.pend[i].path);
 		free(t.pend[i].target);
