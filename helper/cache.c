@@ -73,8 +73,7 @@ void cache_clean_url(struct buf *out, const char *raw)
 	}
 }
 
-/* The text between <tag> and </tag> in an XML error body, if any. */
-static void xml_text(char *out, size_t size, const char *body, const char *tag)
+void cache_xml_text(char *out, size_t size, const char *body, const char *tag)
 {
 	char open[24], close[24];
 	const char *s, *e;
@@ -120,8 +119,8 @@ int cache_status_error(struct httpc_response *r)
 	while (len < sizeof(body) - 1 && (n = httpc_resp_read(r, body + len, sizeof(body) - 1 - len)) > 0)
 		len += (size_t)n;
 	body[len] = '\0';
-	xml_text(code, sizeof(code), body, "Code");
-	xml_text(msg, sizeof(msg), body, "Message");
+	cache_xml_text(code, sizeof(code), body, "Code");
+	cache_xml_text(msg, sizeof(msg), body, "Message");
 	buf_printf(&text, "received: %d%s%s", status, reason ? " " : "", reason ? reason : "");
 	if (*code || *msg)
 		buf_puts(&text, ". Request failed with ");

@@ -39,6 +39,10 @@ struct cache_outcome cache_retry(struct cache_outcome (*attempt)(void *ctx), voi
  * from an S3/GCS/Azure XML error body; sets the error, returns CIH_EHTTP. */
 int cache_status_error(struct httpc_response *r);
 
+/* The text between <tag> and </tag> of an XML body, "" when absent (the S3 and
+ * Azure answers: Code, Message, UploadId). */
+void cache_xml_text(char *out, size_t size, const char *body, const char *tag);
+
 /* The URL without user info, query and fragment, for logs. */
 void cache_clean_url(struct buf *out, const char *raw);
 

@@ -10,6 +10,7 @@
 #include "../net/http.h"
 #include "../net/httpdate.h"
 #include "../net/sigv4.h"
+#include "../net/url.h"
 #include "buf.h"
 #include "error.h"
 #include "redact.h"
@@ -45,15 +46,10 @@ static void path_escape(struct buf *out, const char *s)
 
 static void unescape(struct buf *out, const char *s)
 {
-	for (; *s; s++) {
-		unsigned v;
-		if (*s == '%' && s[1] && s[2] && sscanf(s + 1, "%2x", &v) == 1) {
-			buf_putc(out, (char)v);
-			s += 2;
-		} else {
-			buf_putc(out, *s);
-		}
-	}
+	char *d = url_unescape(s, strlen(s));
+	if (d)
+		buf_puts(out, d);
+	free(d);
 }
 
 /* The value of name in a query string, decoded; NULL when absent. */

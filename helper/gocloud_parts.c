@@ -15,6 +15,7 @@
 #include "error.h"
 #include "gocloud.h"
 #include "gocloud_internal.h"
+#include "log.h"
 #include "meter.h"
 
 struct parts {
@@ -63,19 +64,6 @@ static int part_rewind(void *ctx)
 {
 	((struct part_body *)ctx)->pos = 0;
 	return 0;
-}
-
-/* The text of <tag> in an XML body. */
-static char *xml_value(const char *body, const char *tag)
-{
-	char open[64], close[64];
-	const char *s, *e;
-
-	snprintf(open, sizeof(open), "<%s>", tag);
-	snprintf(close, sizeof(close), "</%s>", tag);
-	if (!(s = strstr(body, open)) || !(e = strstr(s += strlen(open), close)))
-		return NULL;
-	return strndup(s, (size_t)(e - s));
 }
 
 static int read_body(struct httpc_response *r, struct buf *out)
@@ -208,13 +196,17 @@ int gocloud_put_parts(struct gocloud *g, struct httpc *c, int fd, int64_t size, 
 		return err_set(CIH_EUSAGE, "%" PRId64 " bytes in parts of %" PRId64 ": more than 10000 parts; "
 			       "raise --chunk-size", size, part_size);
 	p.nparts = (int)((size + part_size - 1) / part_size);
+	log_debug("uploading %" PRId64 " bytes in %d parts of %" PRId64 ", %d at a time", size, p.nparts,
+		  part_size, concurrency < 1 ? 1 : concurrency);
 	if (!(p.etags = calloc((size_t)p.nparts, sizeof(*p.etags))))
 		return err_set(CIH_ENOMEM, "out of memory");
 	if (gocloud_is_s3(g)) {
 		if ((rc = gocloud__put_headers(g, meta, content_type, false, &extra)) < 0 ||
 		    (rc = simple_request(g, c, "POST", "uploads", &extra, NULL, timeout_ms, &answer)) < 0)
 			goto out;
-		if (!(p.upload_id = xml_value(buf_cstr(&answer), "UploadId"))) {
+		char id[1024];
+		cache_xml_text(id, sizeof(id), buf_cstr(&answer), "UploadId");
+		if (!*id || !(p.upload_id = strdup(id))) {
 			rc = err_set(CIH_EHTTP, "initiate multipart upload: no UploadId in the answer");
 			goto out;
 		}

@@ -53,19 +53,19 @@ void sigv4_encode_key(struct buf *out, const char *key)
 	}
 }
 
-/* A query as sent, to AWS's canonical form: each name and value decoded, then
- * encoded strictly, the pairs sorted. */
+/* A query name or value as sent, decoded ('+' is a space) for AWS's canonical form. */
 static void decode(struct buf *out, const char *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		unsigned v;
-		if (s[i] == '%' && i + 2 < n && sscanf(s + i + 1, "%2x", &v) == 1) {
-			buf_putc(out, (char)v);
-			i += 2;
-		} else {
-			buf_putc(out, s[i] == '+' ? ' ' : s[i]);
-		}
+	char *plus = strndup(s, n), *dec;
+
+	for (char *c = plus; c && *c; c++)
+		if (*c == '+')
+			*c = ' ';
+	if (plus && (dec = url_unescape(plus, n))) {
+		buf_puts(out, dec);
+		free(dec);
 	}
+	free(plus);
 }
 
 static void encode(struct buf *out, const char *s)

@@ -24,8 +24,7 @@ static int hexval(char c)
 	return isdigit((unsigned char)c) ? c - '0' : isxdigit((unsigned char)c) ? (tolower((unsigned char)c) - 'a' + 10) : -1;
 }
 
-/* Percent-decoding for user info; a malformed escape is kept as it is. */
-static char *decode(const char *p, size_t n)
+char *url_unescape(const char *p, size_t n)
 {
 	char *s = malloc(n + 1), *o = s;
 
@@ -98,9 +97,9 @@ int url_parse(struct url *u, const char *s)
 	}
 	if (at) {
 		const char *pc = memchr(auth, ':', (size_t)(at - auth));
-		u->user = decode(auth, (size_t)((pc ? pc : at) - auth));
+		u->user = url_unescape(auth, (size_t)((pc ? pc : at) - auth));
 		if (pc)
-			u->password = decode(pc + 1, (size_t)(at - pc - 1));
+			u->password = url_unescape(pc + 1, (size_t)(at - pc - 1));
 	}
 	u->scheme = strdup(u->https ? "https" : "http");
 	if (*auth_end == '/') {

@@ -3,6 +3,7 @@
 #define CIH_NET_URL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct buf;
 
@@ -25,6 +26,9 @@ int url_resolve(struct url *out, const struct url *base, const char *location);
 void url_host_header(struct buf *out, const struct url *u);
 /* scheme://host[:port]/path: no user info, query or fragment (for logs and errors). */
 void url_clean(struct buf *out, const struct url *u);
+/* Percent-decoding of n bytes (malloc'd; NULL when out of memory); a malformed
+ * escape is kept as it is. */
+char *url_unescape(const char *p, size_t n);
 bool url_same_origin(const struct url *a, const struct url *b);
 
 #endif

@@ -288,13 +288,15 @@ t_gocloud_uploads_in_parts() {
   mkdir -p big && head -c 12000000 /dev/urandom > big/r.bin
   s3_env creds.env
   gc="s3://cache/parts.zip?region=us-east-1&endpoint=$ENDPOINT&use_path_style=true"
-  run cache-archiver --file c/a.zip --path big --gocloud-url "$gc" --env-file creds.env --chunk-size 5242880
+  run --debug cache-archiver --file c/a.zip --path big --gocloud-url "$gc" --env-file creds.env --chunk-size 5242880
   expect_status 0
+  expect_err "in 3 parts of 5242880, 16 at a time"  # parallel by default
   objstore get s3 --endpoint "$ENDPOINT" --key parts.zip --file got.zip && cmp got.zip c/a.zip || fail "multipart object differs"
   gc2="s3://cache/parts2.zip?region=us-east-1&endpoint=$ENDPOINT&use_path_style=true"
-  run_env FF_USE_PARALLEL_CACHE_TRANSFER=true cache-archiver --file c/b.zip --path big --gocloud-url "$gc2" \
+  run_env FF_USE_PARALLEL_CACHE_TRANSFER=true --debug cache-archiver --file c/b.zip --path big --gocloud-url "$gc2" \
     --env-file creds.env --chunk-size 5242880 --concurrency 3 --metadata '{"cachekey":"p"}'
   expect_status 0
+  expect_err "in 3 parts of 5242880, 3 at a time"
   objstore get s3 --endpoint "$ENDPOINT" --key parts2.zip --file got2.zip && cmp got2.zip c/b.zip || fail "parallel multipart object differs"
   objstore head s3 --endpoint "$ENDPOINT" --key parts2.zip | grep -q '"cachekey":"p"' || fail "metadata lost in multipart"
 }
@@ -305,10 +307,11 @@ t_azure_gocloud_uploads_in_blocks() {
   presign azure --blob blocks.zip --method PUT; put_sas=${URL#*\?}
   host=${ENDPOINT#http://}; host=${host%%/*}
   printf 'AZURE_STORAGE_ACCOUNT="devstoreaccount1"\nAZURE_STORAGE_DOMAIN="%s"\nAZURE_STORAGE_SAS_TOKEN="%s"\n' "$host" "$put_sas" > put.env
-  run_env FF_USE_PARALLEL_CACHE_TRANSFER=true cache-archiver --file c/a.zip --path big \
+  run_env FF_USE_PARALLEL_CACHE_TRANSFER=true --debug cache-archiver --file c/a.zip --path big \
     --gocloud-url "azblob://cache/blocks.zip?protocol=http&localemu=true" --env-file put.env \
     --chunk-size 1000000 --concurrency 2 --metadata '{"cachekey":"blk"}'
   expect_status 0
+  expect_err "in 4 parts of 1000000, 2 at a time"
   objstore get azure --endpoint "$ENDPOINT" --blob blocks.zip --file got.zip && cmp got.zip c/a.zip || fail "block blob differs"
   objstore head azure --endpoint "$ENDPOINT" --blob blocks.zip | grep -q '"cachekey":"blk"' || fail "metadata: $(objstore head azure --endpoint "$ENDPOINT" --blob blocks.zip)"
 }
