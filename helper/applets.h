@@ -4,3 +4,4 @@
 #error "define APPLET before including applets.h"
 #endif
 APPLET("gitlab-runner-helper", app_main, "GitLab Runner helper commands")
+APPLET("git", gitcli_main, "the git look-alike for runner get-sources scripts")

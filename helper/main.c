@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../git/gitcli.h"
 #include "app.h"
 #include "redact.h"
 

@@ -1,0 +1,6 @@
+/* Subcommands of the git look-alike. GITCMD(name, entry, flags): GITCMD_REPO
+ * commands need a repository (they open it themselves; the flag only documents). */
+#ifndef GITCMD
+#error "define GITCMD before including gitcmds.h"
+#endif
+GITCMD("version", gcmd_version, 0)
