@@ -1,0 +1,20 @@
+/* git init as a function (init and clone share it). */
+#ifndef CIH_GIT_GINIT_H
+#define CIH_GIT_GINIT_H
+
+#include <stdbool.h>
+
+struct ginit_opts {
+	const char *dir;
+	const char *template_dir;   /* NULL: $GIT_TEMPLATE_DIR, init.templateDir, the default */
+	const char *initial_branch;
+	const char *object_format;
+	bool bare;
+	bool quiet;
+};
+
+/* Creates or reinitialises the repository; prints what git prints. Returns the
+ * exit status (0, or 128 after "fatal: ..."). */
+int ginit_repo(const struct ginit_opts *o, bool *reinit);
+
+#endif
