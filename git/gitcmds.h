@@ -4,3 +4,4 @@
 #error "define GITCMD before including gitcmds.h"
 #endif
 GITCMD("version", gcmd_version, 0)
+GITCMD("config", gcmd_config, 0)
