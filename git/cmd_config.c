@@ -325,26 +325,46 @@ static int check_argc(int argc, int min, int max)
 	return usage_error("%s", msg);
 }
 
-/* The repository's config file as git names it: ".git/config" from the top of
- * the work tree, else the absolute path. NULL outside a repository. */
-static char *find_repo_config(void)
+/* Like git's setup: finds the repository and, from inside its work tree, moves
+ * to the top of it; *prefix is where we were (with a trailing '/', "" at the
+ * top). Returns the repository's config file as git names it then (".git/config"
+ * when discovered), NULL outside a repository. */
+static char *setup_repo(struct buf *prefix)
 {
 	git_repository *repo = NULL;
+	const char *common, *workdir;
 	struct buf b = BUF_INIT;
 	char cwd[PATH_MAX];
-	const char *common;
 	size_t n;
 
 	if (gconf_repo_find(&repo, NULL) < 0)
 		return NULL;
 	common = git_repository_commondir(repo);
-	n = getcwd(cwd, sizeof(cwd)) ? strlen(cwd) : 0;
-	if (n && !strncmp(common, cwd, n) && !strcmp(common + n, "/.git/"))
-		buf_puts(&b, ".git/config");
-	else
+	workdir = git_repository_workdir(repo);
+	if (workdir && !getenv("GIT_DIR") && getcwd(cwd, sizeof(cwd)) && (n = strlen(workdir)) &&
+	    !strncmp(cwd, workdir, n - 1) && (cwd[n - 1] == '/' || !cwd[n - 1]) &&
+	    chdir(workdir) == 0) {
+		if (cwd[n - 1])
+			buf_printf(prefix, "%s/", cwd + n);
+		if (!strncmp(common, workdir, n) && !strcmp(common + n, ".git/"))
+			buf_puts(&b, ".git/config");
+	}
+	if (!b.len)
 		buf_printf(&b, "%sconfig", common);
 	git_repository_free(repo);
 	return b.ptr;
+}
+
+/* Once the key is valid, git's write path reads the command-line config. */
+static int check_params(const char *key)
+{
+	struct buf canon = BUF_INIT;
+	int bad = gconf_key_parse(key, &canon, NULL);
+
+	buf_dispose(&canon);
+	if (!bad && gconf_check_params() < 0)
+		return gitcli_fatal("%s", err_last()->msg);
+	return 0;
 }
 
 static int write_action(const struct parsed *p, const struct cfg_opts *o, int argc, char **argv)
@@ -364,6 +384,10 @@ static int write_action(const struct parsed *p, const struct cfg_opts *o, int ar
 			return rc;
 		if (!(value = cfg_normalize(o, argv[0], argv[1])))
 			return 128;
+		if ((rc = check_params(argv[0]))) {
+			free(value);
+			return rc;
+		}
 		if (p->actions == A_SET) {
 			rc = gconf_set_in_file(file, argv[0], value, NULL, 0);
 			if (rc == GCONF_NOTHING_SET)
@@ -377,7 +401,7 @@ static int write_action(const struct parsed *p, const struct cfg_opts *o, int ar
 		free(value);
 		return rc;
 	default: /* A_UNSET, A_UNSET_ALL */
-		if ((rc = check_argc(argc, 1, 2)))
+		if ((rc = check_argc(argc, 1, 2)) || (rc = check_params(argv[0])))
 			return rc;
 		return gconf_set_in_file(file, argv[0], NULL, argc == 2 ? argv[1] : NULL,
 					 p->actions == A_UNSET_ALL);
@@ -420,7 +444,7 @@ static int check_usage(struct parsed *p, int argc, int nongit)
 	return 0;
 }
 
-static int resolve_file(struct parsed *p, struct cfg_opts *o, char **owned)
+static int resolve_file(struct parsed *p, struct cfg_opts *o, const char *prefix, char **owned)
 {
 	if (p->global) {
 		if (!(*owned = gconf_global_path()))
@@ -433,9 +457,16 @@ static int resolve_file(struct parsed *p, struct cfg_opts *o, char **owned)
 		*owned = o->repo_config ? strdup(o->repo_config) : NULL;
 		o->scope = GCONF_SCOPE_LOCAL;
 	} else if (p->file) {
-		o->file = p->file;
 		o->scope = GCONF_SCOPE_COMMAND;
-		return 0;
+		if (p->file[0] != '/' && *prefix) {
+			struct buf b = BUF_INIT;
+
+			buf_printf(&b, "%s%s", prefix, p->file);
+			*owned = b.ptr;
+		} else {
+			o->file = p->file;
+			return 0;
+		}
 	}
 	if (*owned)
 		o->file = *owned;
@@ -447,15 +478,22 @@ int gcmd_config(int argc, char **argv)
 	struct parsed p = { .includes = -1, .file = getenv("GIT_CONFIG") };
 	struct cfg_opts o = { 0 };
 	char *repo_config = NULL, *owned = NULL;
+	struct buf prefix = BUF_INIT;
 	int first = 1, rc;
 
 	if ((rc = parse_args(&p, argc, argv, &first)))
 		return rc;
 	argc -= first;
 	argv += first;
-	o.repo_config = repo_config = find_repo_config();
-	if ((rc = check_usage(&p, argc, !repo_config)) || (rc = resolve_file(&p, &o, &owned)))
+	o.repo_config = repo_config = setup_repo(&prefix);
+	if ((rc = check_usage(&p, argc, !repo_config)) ||
+	    (rc = resolve_file(&p, &o, buf_cstr(&prefix), &owned)))
 		goto out;
+	/* the pager setup of git's listing actions reads the command-line config */
+	if ((p.actions & (A_LIST | A_GET_ALL | A_GET_REGEXP)) && gconf_check_params() < 0) {
+		rc = gitcli_fatal("%s", err_last()->msg);
+		goto out;
+	}
 	o.includes = p.includes >= 0 ? p.includes : !o.file;
 	o.show_origin = p.show_origin;
 	o.show_scope = p.show_scope;
@@ -475,5 +513,6 @@ out:
 	fflush(stdout);
 	free(repo_config);
 	free(owned);
+	buf_dispose(&prefix);
 	return rc;
 }

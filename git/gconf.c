@@ -456,6 +456,19 @@ int gconf_each(const char *repo_config, int includes, gconf_each_fn fn, void *ct
 	return each_sequence(&r, repo_config, 1);
 }
 
+static int ignore_entry(void *ctx, const char *key, const char *value, const struct gconf_origin *o)
+{
+	(void)ctx, (void)key, (void)value, (void)o;
+	return 0;
+}
+
+int gconf_check_params(void)
+{
+	struct reader r = { .fn = ignore_entry, .includes = 1 };
+
+	return read_params(&r);
+}
+
 /* The parameters (with what they include) as config text for libgit2. */
 static int params_as_text(void *ctx, const char *key, const char *value, const struct gconf_origin *o)
 {

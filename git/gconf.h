@@ -23,6 +23,10 @@
  * and its children see it. Like git, validated only when the config is read. */
 int gconf_param_add(const char *kv);
 
+/* Reads the command-line parameters (and what they include) only: 0, or < 0 after
+ * git's error lines, with what git dies with as the message. */
+int gconf_check_params(void);
+
 /* The stack above; repo may be NULL (no repository config). */
 int gconf_open(git_config **out, git_repository *repo);
 
