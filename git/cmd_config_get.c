@@ -140,7 +140,7 @@ static int format(const struct cfg_opts *o, struct buf *b, const char *key, cons
 			char *p;
 
 			if (!value)
-				return gitcli_error("missing value for '%s'", key), gitcli_fatal("unable to parse '%s'", key), DIED;
+				return gitcli_error("missing value for '%s'", key), GCONF_BAD_ENTRY;
 			if (!(p = gconf_expand_path(value)))
 				return gitcli_fatal("failed to expand user dir in: '%s'", value), DIED;
 			buf_puts(b, p);
@@ -245,8 +245,8 @@ int cfg_get(const struct cfg_opts *o, const char *key, const char *pattern, int 
 		goto out;
 	if (!g.nr && o->default_value) {
 		g.nr = 1;
-		if (format(o, &g.out, key, o->default_value, g.show_keys, NULL) < 0) {
-			rc = gitcli_fatal("failed to format default config value: %s", o->default_value);
+		if (format(o, &g.out, key, o->default_value, g.show_keys, NULL) == DIED) {
+			rc = 128;
 			goto out;
 		}
 	}

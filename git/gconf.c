@@ -150,6 +150,8 @@ static int reader_entry(struct reader *r, const char *key, const char *value)
 {
 	int rc = r->fn(r->ctx, key, value, &r->origin);
 
+	if (rc == GCONF_BAD_ENTRY)
+		return -1;
 	if (rc < 0) {
 		r->rc = rc;
 		return -1;

@@ -60,7 +60,10 @@ struct gconf_origin {
 };
 
 /* Called for each entry in order (canonical key; value NULL for "key" alone). A
- * negative return stops the walk and is returned. */
+ * negative return stops the walk and is returned; GCONF_BAD_ENTRY fails the
+ * entry as git fails a line its callback refused ("bad config line N in file F",
+ * "unable to parse command-line config"). */
+#define GCONF_BAD_ENTRY (-2000)
 typedef int (*gconf_each_fn)(void *ctx, const char *key, const char *value, const struct gconf_origin *o);
 
 /* One file (--file, --global, ...): CIH_ENOTFOUND (errno kept) when it cannot be
