@@ -550,6 +550,15 @@ int gconf_open(git_config **out, git_repository *repo)
 	int rc;
 
 	global_paths(&user, &xdg);
+	if (repo)
+		buf_printf(&local, "%sconfig", git_repository_commondir(repo));
+	/* git's parser first, for git's messages about bad files and parameters */
+	{
+		struct reader r = { .fn = ignore_entry, .includes = 1 };
+
+		if ((rc = each_sequence(&r, repo ? buf_cstr(&local) : NULL, 1)) < 0)
+			goto out;
+	}
 	if (gitcli_libgit2() < 0) {
 		rc = err_set(CIH_EGIT, "cannot initialise libgit2");
 		goto out;
@@ -564,7 +573,6 @@ int gconf_open(git_config **out, git_repository *repo)
 	if (!rc)
 		rc = add_file(cfg, user, GIT_CONFIG_LEVEL_GLOBAL, repo);
 	if (!rc && repo) {
-		buf_printf(&local, "%sconfig", git_repository_commondir(repo));
 		if (git_config_add_file_ondisk(cfg, buf_cstr(&local), GIT_CONFIG_LEVEL_LOCAL, repo, 0) < 0)
 			rc = err_set(CIH_EGIT, "%s", git_error_last()->message);
 	}
