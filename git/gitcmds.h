@@ -4,5 +4,6 @@
 #error "define GITCMD before including gitcmds.h"
 #endif
 GITCMD("version", gcmd_version, 0)
+GITCMD("config", gcmd_config, 0)
 GITCMD("init", gcmd_init, 0)
 GITCMD("remote", gcmd_remote, 0)
