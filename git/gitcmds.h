@@ -4,3 +4,5 @@
 #error "define GITCMD before including gitcmds.h"
 #endif
 GITCMD("version", gcmd_version, 0)
+GITCMD("credential", gcmd_credential, 0)
+GITCMD("credential-store", gcmd_credential_store, 0)
