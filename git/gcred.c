@@ -323,7 +323,15 @@ static int format_item(struct buf *b, const char *key, const char *value, bool r
 
 int gcred_format(const struct gcred *c, struct buf *b)
 {
+	const char *const v[] = { c->protocol, c->host, c->path, c->username, c->password };
+	size_t need = 64;
 	int rc;
+
+	/* sized up front: a realloc would leave a copy of the password behind */
+	for (size_t i = 0; i < 5; i++)
+		need += v[i] ? strlen(v[i]) : 0;
+	if (buf_grow(b, need) < 0)
+		return CIH_ENOMEM;
 
 	if ((rc = format_item(b, "protocol", c->protocol, true)) < 0 ||
 	    (rc = format_item(b, "host", c->host, true)) < 0 ||
