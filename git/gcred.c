@@ -109,6 +109,7 @@ static char *url_decode_mem(const char *s, size_t len)
 		buf_putc(&b, *s++);
 		len--;
 	}
+	buf_put(&b, "", 0); /* terminated even when empty */
 	if (b.failed)
 		return NULL;
 	return b.ptr ? b.ptr : strdup("");
