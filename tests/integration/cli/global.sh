@@ -24,7 +24,7 @@ t_dispatch_on_argv0_gitlab_runner_helper() {
   expect_status 1
   expect_err "No arguments passed, at least 1 path is required."
   run --list
-  expect_out_eq "gitlab-runner-helper"
+  expect_out_eq "$(printf 'gitlab-runner-helper\ngit')"
 }
 
 t_no_arguments_prints_help_and_exits_0() {
