@@ -16,6 +16,29 @@
 #define DEFAULT_CONNECT_TIMEOUT_MS 30000
 #define DEFAULT_IO_TIMEOUT_MS (5 * 60 * 1000)
 
+static struct {
+	char *ca_file, *cert_file, *key_file;
+} files;
+
+static int set_one(char **slot, const char *v)
+{
+	char *c = v ? strdup(v) : NULL;
+
+	if (v && !c)
+		return err_set(CIH_ENOMEM, "out of memory");
+	free(*slot);
+	*slot = c;
+	return 0;
+}
+
+int gtls_set_files(const char *ca_file, const char *cert_file, const char *key_file)
+{
+	if (set_one(&files.ca_file, ca_file) < 0 || set_one(&files.cert_file, cert_file) < 0 ||
+	    set_one(&files.key_file, key_file) < 0)
+		return CIH_ENOMEM;
+	return 0;
+}
+
 struct gtls {
 	git_stream parent;
 	char *host;
@@ -49,7 +72,8 @@ static ssize_t proxied_write(void *ctx, const void *data, size_t len)
 static int gtls_connect(git_stream *stream)
 {
 	struct gtls *st = (struct gtls *)stream;
-	struct certs_opts co = { .host = st->host, .verify_optional = true };
+	struct certs_opts co = { .host = st->host, .verify_optional = true, .ca_file = files.ca_file,
+				 .cert_file = files.cert_file, .key_file = files.key_file };
 	struct conn_opts o = {
 		.connect_timeout_ms = stream->connect_timeout > 0 ? stream->connect_timeout
 								  : DEFAULT_CONNECT_TIMEOUT_MS,

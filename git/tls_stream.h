@@ -7,4 +7,9 @@
  * after git_libgit2_init(). */
 int gtls_register(void);
 
+/* Files for the connections made from now on (git's http.<url>.sslCAInfo,
+ * sslCert and sslKey for the URL being fetched): NULL for the defaults. The strings
+ * are copied. */
+int gtls_set_files(const char *ca_file, const char *cert_file, const char *key_file);
+
 #endif
