@@ -11,6 +11,7 @@
 #include <git2.h>
 #include <git2/sys/errors.h>
 
+#include "../helper/buf.h"
 #include "../helper/error.h"
 #include "fsutil.h"
 #include "gconf.h"
@@ -100,6 +101,60 @@ out:
 	return rc;
 }
 
+int ginit_relpath(const char *from, const char *to, char *out, size_t n)
+{
+	char a[PATH_MAX], b[PATH_MAX];
+	size_t common = 0, i;
+	struct buf r = BUF_INIT;
+
+	if (!realpath(from, a) || !realpath(to, b))
+		return err_os("cannot resolve '%s'", !realpath(from, a) ? from : to);
+	/* the longest common prefix ending at a path component */
+	for (i = 0; a[i] && a[i] == b[i]; i++)
+		if (a[i] == '/')
+			common = i;
+	if (!a[i] && (b[i] == '/' || !b[i]))
+		common = i;
+	else if (!b[i] && a[i] == '/')
+		common = i;
+	for (const char *p = a + common; *p; p++)
+		if (*p == '/')
+			buf_puts(&r, "../");
+	buf_puts(&r, b[common] == '/' ? b + common + 1 : b + common);
+	if (r.len > 1 && r.ptr[r.len - 1] == '/')
+		r.ptr[--r.len] = '\0';
+	if (r.failed || r.len + 1 > n) {
+		buf_dispose(&r);
+		return err_set(CIH_ETOOBIG, "path too long");
+	}
+	memcpy(out, r.len ? r.ptr : ".", r.len ? r.len + 1 : 2);
+	buf_dispose(&r);
+	return 0;
+}
+
+/* <dir>/.git names the separate git dir; core.worktree names dir back */
+static int link_worktree(const char *dir, const char *gitdir)
+{
+	char rel[PATH_MAX], line[PATH_MAX + 16], path[PATH_MAX + 8];
+	git_config *cfg = NULL;
+	int rc;
+
+	if (ginit_relpath(dir, gitdir, rel, sizeof(rel)) < 0)
+		return gitcli_fatal("%s", err_last()->msg);
+	snprintf(line, sizeof(line), "gitdir: %s\n", rel);
+	snprintf(path, sizeof(path), "%s/.git", dir);
+	if (gfs_write_atomic(path, line, strlen(line), 0666) < 0)
+		return gitcli_fatal("%s", err_last()->msg);
+	if (ginit_relpath(gitdir, dir, rel, sizeof(rel)) < 0)
+		return gitcli_fatal("%s", err_last()->msg);
+	snprintf(path, sizeof(path), "%s/config", gitdir);
+	if (git_config_open_ondisk(&cfg, path) < 0)
+		return gitcli_fatal_git("cannot open the config");
+	rc = git_config_set_string(cfg, "core.worktree", rel);
+	git_config_free(cfg);
+	return rc < 0 ? gitcli_fatal_git("cannot write core.worktree") : 0;
+}
+
 int ginit_repo(const struct ginit_opts *o, bool *reinit_out)
 {
 	char gitdir[PATH_MAX], path[PATH_MAX + 32], real[PATH_MAX];
@@ -114,7 +169,8 @@ int ginit_repo(const struct ginit_opts *o, bool *reinit_out)
 		return 128;
 	if (gfs_mkdir_p(o->dir) < 0)
 		return gitcli_fatal("cannot mkdir %s: %s", o->dir, strerror(errno));
-	if ((size_t)snprintf(gitdir, sizeof(gitdir), "%s%s", o->dir, o->bare ? "" : "/.git") >= sizeof(gitdir))
+	if (o->git_dir ? (size_t)snprintf(gitdir, sizeof(gitdir), "%s", o->git_dir) >= sizeof(gitdir)
+	    : (size_t)snprintf(gitdir, sizeof(gitdir), "%s%s", o->dir, o->bare ? "" : "/.git") >= sizeof(gitdir))
 		return gitcli_fatal("path too long: %s", o->dir);
 	snprintf(path, sizeof(path), "%s/HEAD", gitdir);
 	reinit = gfs_exists(path);
@@ -177,6 +233,8 @@ int ginit_repo(const struct ginit_opts *o, bool *reinit_out)
 		rc = rc == -2 ? 128 : gitcli_fatal_git("cannot write the repository config");
 		goto out;
 	}
+	if (o->git_dir && (rc = link_worktree(o->dir, gitdir)) != 0)
+		goto out;
 	if (!realpath(gitdir, real))
 		snprintf(real, sizeof(real), "%s", gitdir);
 	if (!o->quiet)

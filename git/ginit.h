@@ -9,6 +9,9 @@ struct ginit_opts {
 	const char *template_dir;   /* NULL: $GIT_TEMPLATE_DIR, init.templateDir, the default */
 	const char *initial_branch;
 	const char *object_format;
+	/* the repository lives here instead of <dir>/.git: <dir>/.git becomes a
+	 * "gitdir: <relative path>" file and core.worktree points back (submodules) */
+	const char *git_dir;
 	bool bare;
 	bool quiet;
 };
@@ -16,5 +19,8 @@ struct ginit_opts {
 /* Creates or reinitialises the repository; prints what git prints. Returns the
  * exit status (0, or 128 after "fatal: ..."). */
 int ginit_repo(const struct ginit_opts *o, bool *reinit);
+
+/* The relative path from directory `from` to `to` (both existing). */
+int ginit_relpath(const char *from, const char *to, char *out, size_t n);
 
 #endif
