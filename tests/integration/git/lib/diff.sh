@@ -33,6 +33,7 @@
 #   GD_CMP_STDERR=1          0: git's own messages are not compared (faults)
 #   GD_EXPECT=ok             ok | fail: how the real run must end
 #   GD_BASE=$GIT_BASE        server base URL (GIT_PROXY_BASE for fault scenarios)
+#   GD_TOKEN GD_CA           the job token / CA file the job gets, when not the good ones
 # After gd_run: side dirs $PWD/real and $PWD/ours hold each run's builds dir,
 # out/err files and snapshot; gd_both CMD... runs an assertion on both sides.
 
@@ -41,7 +42,7 @@ GD_PROJ_REL=builds/group/project
 gd_reset() {
   GD_ARGS=() GD_PREV=() GD_START=fresh GD_PREV_GIT=real GD_STATE=2 GD_ATTEMPTS=1
   GD_BEFORE="" GD_COMPARE=full GD_CMP_STDERR=1 GD_EXPECT=ok GD_BASE=$GIT_BASE
-  GD_SSH_HOST=""
+  GD_TOKEN="" GD_CA=""
 }
 
 # The git each side puts first on PATH.
@@ -64,8 +65,9 @@ gd_script() {
   local out=$1 stage=$2; shift 2
   local host=${GD_BASE#https://}; host=${host#http://}
   "$GIT_LIB/runner-script" --stage "$stage" --build-dir "$PWD/ws/$GD_PROJ_REL" --root-dir "$PWD/ws/builds" \
-    --repo-url "${GD_BASE%%://*}://gitlab-ci-token:$JOB_TOKEN@$host/group/project.git" \
-    --server-url "$GD_BASE/" --token "$JOB_TOKEN" --ca-file "$CIH_FIXTURES/ca.pem" "$@" >"$out" ||
+    --repo-url "${GD_BASE%%://*}://gitlab-ci-token:${GD_TOKEN:-$JOB_TOKEN}@$host/group/project.git" \
+    --server-url "$GD_BASE/" --token "${GD_TOKEN:-$JOB_TOKEN}" --ca-file "${GD_CA:-$CIH_FIXTURES/ca.pem}" \
+    "$@" >"$out" ||
     fail "runner-script failed for: $*"
 }
 
@@ -262,3 +264,27 @@ no_ref() { ! rgit show-ref --verify -q "$1" || { echo "ref $1 should be gone"; r
 commits() { [ "$(rgit rev-list --count HEAD)" = "$1" ] || { echo "$(rgit rev-list --count HEAD) commits, want $1"; return 1; }; }
 out_has() { grep -qF -- "$1" "$GD_TOP/$GD_SIDE.out" "$GD_TOP/$GD_SIDE.err" ||
   { echo "output lacks: $1"; return 1; }; }
+
+# gd_single: the scenario with ours only (fault tests: real git's messages are
+# not the reference there); leaves ours.out, ours.err, ours.rc, $PWD/ours.
+gd_single() {
+  GD_TOP=$PWD GD_TOKENLESS=0
+  gd_bins
+  mkdir -p scripts
+  gd_script scripts/get_sources.sh get_sources "${GD_ARGS[@]}"
+  gd_script scripts/clear.sh clear_worktree "${GD_ARGS[@]}"
+  [ "$GD_START" = fresh ] || fail "gd_single runs from a fresh start only"
+  gd_run_side ours
+  GD_RC=$(cat ours.rc)
+}
+# single_fails REGEX: ours failed, said something matching REGEX (grep -Ei) on
+# stderr, and printed no token (the good one or the one the job got)
+single_fails() {
+  local t
+  [ "$GD_RC" != 0 ] || gd_fail "ours succeeded where it must fail" ours.out ours.err
+  grep -Eiq -- "$1" ours.err || gd_fail "ours' error output does not match /$1/" ours.out ours.err
+  for t in "$JOB_TOKEN" ${GD_TOKEN:+"$GD_TOKEN"}; do
+    ! grep -qF -- "$t" ours.out ours.err || gd_fail "ours printed the token" ours.out ours.err
+    ! grep -rqF -- "$t" "ours/$GD_PROJ_REL" ours/home 2>/dev/null || fail "the token is in the build dir or global config"
+  done
+}
