@@ -11,7 +11,7 @@
 #     GIT_PLAIN_BASE http://localhost:<port>        (plain HTTP, same auth)
 #     FIX            the fixture dir; SHA_* from $FIX/shas.sh are set too
 #   With --proxy also tests/servers/git_fault_proxy.py (TLS) in front of the
-#   plain listener:
+#   plain listener, and sub-b's absolute URL in the fixtures names the proxy:
 #     GIT_PROXY_BASE https://localhost:<port>
 #     GIT_FAULTS     its rule file: `fault 500 2 [substr]`, `fault reset 1`
 #     GIT_PROXY_LOG  one line per request it saw
@@ -26,6 +26,7 @@ git_server() {
     skip "lighttpd with mod_cgi, mod_openssl and mod_authn_file is not installed (scripts/install-test-deps)"
   [ -x /usr/lib/git-core/git-http-backend ] || skip "git-http-backend is not installed"
   local dir=$PWD/gitsrv tls http
+  GIT_PROXY_BASE=""
   GITSRV=$dir
   mkdir -p "$dir/empty"
   tls=$(free_port); http=$(free_port)
@@ -33,8 +34,19 @@ git_server() {
   GIT_BASE=https://localhost:$tls
   GIT_PLAIN_BASE=http://localhost:$http
   JOB_TOKEN=${JOB_TOKEN:-glcbt-64_Tok3n$RANDOM${RANDOM}x}
+  if [ "${1:-}" = --proxy ]; then  # first: the fixtures name its port in sub-b's URL
+    GIT_FAULTS=$dir/faults GIT_PROXY_LOG=$dir/proxy.log
+    : >"$GIT_FAULTS"; : >"$GIT_PROXY_LOG"
+    python3 "$CIH_TESTS/servers/git_fault_proxy.py" --cert "$CIH_FIXTURES/server.pem" \
+      --key "$CIH_FIXTURES/server.key" --backend "$http" --faults "$GIT_FAULTS" --log "$GIT_PROXY_LOG" \
+      >"$dir/proxy.port" 2>"$dir/proxy.err" &
+    PIDS+=($!)
+    for _ in $(seq 100); do [ -s "$dir/proxy.port" ] && break; sleep 0.1; done
+    [ -s "$dir/proxy.port" ] || fail "the fault proxy did not start: $(cat "$dir/proxy.err")"
+    GIT_PROXY_BASE=https://localhost:$(awk '{print $2}' "$dir/proxy.port")
+  fi
   FIX=$dir/fixtures
-  "$GIT_LIB/mkrepos" "$FIX" "$GIT_BASE" localhost >"$dir/mkrepos.log" 2>&1 ||
+  "$GIT_LIB/mkrepos" "$FIX" "${GIT_PROXY_BASE:-$GIT_BASE}" localhost >"$dir/mkrepos.log" 2>&1 ||
     fail "cannot build the fixture repositories: $(cat "$dir/mkrepos.log")"
   # shellcheck disable=SC1091
   source "$FIX/shas.sh"
@@ -64,17 +76,6 @@ CONF
   PIDS+=($!)
   wait_port "$tls"
   wait_port "$http"
-  if [ "${1:-}" = --proxy ]; then
-    GIT_FAULTS=$dir/faults GIT_PROXY_LOG=$dir/proxy.log
-    : >"$GIT_FAULTS"; : >"$GIT_PROXY_LOG"
-    python3 "$CIH_TESTS/servers/git_fault_proxy.py" --cert "$CIH_FIXTURES/server.pem" \
-      --key "$CIH_FIXTURES/server.key" --backend "$http" --faults "$GIT_FAULTS" --log "$GIT_PROXY_LOG" \
-      >"$dir/proxy.port" 2>"$dir/proxy.err" &
-    PIDS+=($!)
-    for _ in $(seq 100); do [ -s "$dir/proxy.port" ] && break; sleep 0.1; done
-    [ -s "$dir/proxy.port" ] || fail "the fault proxy did not start: $(cat "$dir/proxy.err")"
-    GIT_PROXY_BASE=https://localhost:$(awk '{print $2}' "$dir/proxy.port")
-  fi
 }
 
 git_state() { ln -sfn "$FIX/state$1" "$GITSRV/root"; }
