@@ -160,7 +160,14 @@ gd_fail() {  # message [files to show]
   echo "FAIL: $m"
   local f
   for f in "$@"; do [ -e "$f" ] && { echo "--- $f:"; sed 's/\x1b\[[0-9;]*m//g' "$f" | tail -60; }; done
+  gd_server_logs
   exit 1
+}
+gd_server_logs() {
+  [ -n "${GITSRV:-}" ] || return 0
+  echo "--- server errors (tail):"; grep -v 'server started' "$GITSRV/lighttpd.err" 2>/dev/null | tail -10
+  [ -s "$GITSRV/proxy.log" ] && { echo "--- proxy log (tail):"; tail -30 "$GITSRV/proxy.log"; }
+  return 0
 }
 
 # gd_run: the scenario on both sides, then every comparison and assertion
@@ -235,6 +242,7 @@ gd_compare() {
     sed 's/\x1b\[[0-9;]*m//g' $d | head -150
     echo "--- ours stdout (tail):"; sed 's/\x1b\[[0-9;]*m//g' ours.out | tail -25
     echo "--- ours stderr (tail):"; tail -25 ours.err
+    gd_server_logs
     exit 1
   fi
 }
