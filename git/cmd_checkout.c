@@ -65,14 +65,21 @@ int gcheckout_commit(git_repository *repo, git_commit *commit, const char *branc
 {
 	git_checkout_options co;
 	struct conflicts c = { BUF_INIT, 0 };
+	git_index *index = NULL;
 	int rc;
 
 	git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
-	co.checkout_strategy = force ? GIT_CHECKOUT_FORCE : GIT_CHECKOUT_SAFE;
+	/* git lets a checkout replace files missing from the worktree */
+	co.checkout_strategy = (force ? GIT_CHECKOUT_FORCE : GIT_CHECKOUT_SAFE) | GIT_CHECKOUT_RECREATE_MISSING;
 	co.notify_flags = GIT_CHECKOUT_NOTIFY_CONFLICT;
 	co.notify_cb = on_conflict;
 	co.notify_payload = &c;
+	/* git -f resets from the index (a oneway merge): what the index no longer has
+	 * is not ours to delete, what it lacks is written */
+	if (force && git_repository_index(&index, repo) == 0)
+		co.baseline_index = index;
 	rc = git_checkout_tree(repo, (git_object *)commit, &co);
+	git_index_free(index);
 	if (rc < 0 && c.n) {
 		fprintf(stderr, "error: Your local changes to the following files would be overwritten by checkout:\n"
 				"%sPlease commit your changes or stash them before you switch branches.\n"

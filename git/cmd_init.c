@@ -133,7 +133,7 @@ int ginit_relpath(const char *from, const char *to, char *out, size_t n)
 }
 
 /* <dir>/.git names the separate git dir; core.worktree names dir back */
-static int link_worktree(const char *dir, const char *gitdir)
+int ginit_link_worktree(const char *dir, const char *gitdir)
 {
 	char rel[PATH_MAX], line[PATH_MAX + 16], path[PATH_MAX + 8];
 	git_config *cfg = NULL;
@@ -233,7 +233,7 @@ int ginit_repo(const struct ginit_opts *o, bool *reinit_out)
 		rc = rc == -2 ? 128 : gitcli_fatal_git("cannot write the repository config");
 		goto out;
 	}
-	if (o->git_dir && (rc = link_worktree(o->dir, gitdir)) != 0)
+	if (o->git_dir && (rc = ginit_link_worktree(o->dir, gitdir)) != 0)
 		goto out;
 	if (!realpath(gitdir, real))
 		snprintf(real, sizeof(real), "%s", gitdir);

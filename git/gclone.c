@@ -41,6 +41,16 @@ static bool empty_or_missing(const char *dir)
 	return empty;
 }
 
+/* git's rule: no scheme and no scp-like "host:path" means a local path */
+static bool is_local_path(const char *url)
+{
+	const char *colon = strchr(url, ':'), *slash = strchr(url, '/');
+
+	if (strstr(url, "://"))
+		return false;
+	return !colon || (slash && slash < colon);
+}
+
 static bool remote_has(const git_remote_head **heads, size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)
@@ -185,7 +195,7 @@ int gclone_run(const struct gclone_opts *o)
 		return gitcli_fatal("destination path '%s' already exists and is not an empty directory.", o->dir);
 	if (!o->quiet)
 		fprintf(stderr, "Cloning into '%s'...\n", o->dir);
-	if (o->depth && !strstr(o->url, "://")) {
+	if (o->depth && is_local_path(o->url)) {
 		/* a plain path is a local clone: git copies everything */
 		fprintf(stderr, "warning: --depth is ignored in local clones; use file:// instead.\n");
 		fo.depth = 0;

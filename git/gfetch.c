@@ -16,7 +16,22 @@ struct update {
 	char *remote;
 	git_oid old, new;
 	bool followed; /* a tag followed automatically: git lists those last */
+	bool early;    /* a followed tag git lists before the others (find_non_local_tags) */
+	const char *kind; /* FETCH_HEAD only: "branch", "tag"... */
 };
+
+struct oid_set {
+	git_oid *v;
+	size_t n;
+};
+
+static bool oid_set_has(const struct oid_set *s, const git_oid *id)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (git_oid_equal(&s->v[i], id))
+			return true;
+	return false;
+}
 
 struct report {
 	struct update *v;
@@ -30,6 +45,7 @@ struct fetch_ctx {
 	struct report rep;
 	git_repository *repo;
 	const struct gfetch_opts *opts;
+	struct oid_set had; /* advertised tag objects present before the download */
 	bool progress;
 };
 
@@ -123,13 +139,33 @@ static void print_updates(struct fetch_ctx *c, int verbosity)
 		const struct update *u = &r->v[i];
 		int rlen = (int)strlen(pretty(u->remote)), llen = (int)strlen(pretty(u->local));
 
-		if (git_oid_is_zero(&u->new) || (verbosity <= 0 && git_oid_equal(&u->old, &u->new)))
+		if (u->kind || git_oid_is_zero(&u->new) || (verbosity <= 0 && git_oid_equal(&u->old, &u->new)))
 			continue;
 		if (21 + rlen + 4 + llen < 80 && rlen > width)
 			width = rlen;
 	}
+	/* git's find_non_local_tags: followed tags whose object is a fetched tip or was
+	 * already here come first, the others after */
+	for (size_t i = 0; i < r->n; i++) {
+		struct update *u = &r->v[i];
+		git_object *tag = NULL, *peeled = NULL;
+		git_oid target;
+
+		if (!u->followed)
+			continue;
+		git_oid_cpy(&target, &u->new);
+		if (git_object_lookup(&tag, c->repo, &u->new, GIT_OBJECT_ANY) == 0 &&
+		    git_object_peel(&peeled, tag, GIT_OBJECT_COMMIT) == 0)
+			git_oid_cpy(&target, git_object_id(peeled));
+		git_object_free(peeled);
+		git_object_free(tag);
+		u->early = oid_set_has(&c->had, &u->new);
+		for (size_t k = 0; k < r->n && !u->early; k++)
+			if (!r->v[k].followed && git_oid_equal(&r->v[k].new, &target))
+				u->early = true;
+	}
 	/* pruned refs first, as git prunes before it stores; followed tags last */
-	for (int pass = 0; pass < 3; pass++) {
+	for (int pass = 0; pass < 4; pass++) {
 		for (size_t i = 0; i < r->n; i++) {
 			const struct update *u = &r->v[i];
 			char a[8], b[8], summary[40], code = ' ';
@@ -137,12 +173,17 @@ static void print_updates(struct fetch_ctx *c, int verbosity)
 
 			if (pass == 0 && git_oid_is_zero(&u->new)) {
 				print_from(&c->t, &shown);
-				fprintf(stderr, " - %-17s %-*s -> %s\n", "[deleted]", width, "(none)", pretty(u->local));
+				/* git prints these before it sizes the column */
+				fprintf(stderr, " - %-17s %-*s -> %s\n", "[deleted]", 10, "(none)", pretty(u->local));
 				continue;
 			}
-			if (pass == 0 || git_oid_is_zero(&u->new) || u->followed != (pass == 2))
+			if (pass == 0 || git_oid_is_zero(&u->new) || u->followed != (pass >= 2) ||
+			    (pass == 2 && !u->early) || (pass == 3 && u->early))
 				continue;
-			if (git_oid_equal(&u->old, &u->new)) {
+			if (u->kind) {
+				code = '*';
+				snprintf(summary, sizeof(summary), "%s", u->kind);
+			} else if (git_oid_equal(&u->old, &u->new)) {
 				if (verbosity <= 0)
 					continue;
 				code = '=';
@@ -167,8 +208,8 @@ static void print_updates(struct fetch_ctx *c, int verbosity)
 				why = ff ? NULL : "forced update";
 			}
 			print_from(&c->t, &shown);
-			fprintf(stderr, " %c %-17s %-*s -> %s%s%s%s\n", code, summary, width, pretty(u->remote),
-				pretty(u->local), why ? "  (" : "", why ? why : "", why ? ")" : "");
+			fprintf(stderr, " %c %-17s %-*s -> %s%s%s%s\n", code, summary, width,
+				u->kind ? u->remote : pretty(u->remote), pretty(u->local), why ? "  (" : "", why ? why : "", why ? ")" : "");
 		}
 	}
 }
@@ -222,6 +263,176 @@ static int check_refspecs(git_remote *remote, const struct gfetch_opts *o, bool 
 		git_refspec_free(rs);
 	}
 	return 0;
+}
+
+static bool head_listed(const git_remote_head **heads, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(heads[i]->name, name))
+			return true;
+	return false;
+}
+
+static int prune_with(struct fetch_ctx *c, const git_remote_head **heads, size_t nh, git_refspec *spec)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *ref;
+	int rc = 0;
+
+	if (is_hex_oid(git_refspec_src(spec)) || !git_refspec_dst(spec) || !*git_refspec_dst(spec))
+		return 0;
+	if (git_reference_iterator_new(&it, c->repo) < 0)
+		return -1;
+	while (rc == 0 && git_reference_next(&ref, it) == 0) {
+		const char *name = git_reference_name(ref);
+		git_buf src = GIT_BUF_INIT;
+
+		if (git_reference_type(ref) == GIT_REFERENCE_DIRECT && git_refspec_dst_matches(spec, name) &&
+		    git_refspec_rtransform(&src, spec, name) == 0 && !head_listed(heads, nh, src.ptr)) {
+			git_oid old;
+
+			git_oid_cpy(&old, git_reference_target(ref));
+			if ((rc = git_reference_delete(ref)) == 0)
+				on_update(name, &old, &(git_oid){ 0 }, spec, c);
+		}
+		git_buf_dispose(&src);
+		git_reference_free(ref);
+	}
+	git_reference_iterator_free(it);
+	return rc;
+}
+
+static int prune(struct fetch_ctx *c, git_remote *remote, const struct gfetch_opts *o)
+{
+	const git_remote_head **heads = NULL;
+	size_t nh = 0, n = o->nrefspecs ? o->nrefspecs : git_remote_refspec_count(remote);
+	int rc = 0;
+
+	if (git_remote_ls(&heads, &nh, remote) < 0)
+		return -1;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		git_refspec *spec = NULL;
+
+		if (o->nrefspecs) {
+			if ((rc = git_refspec_parse(&spec, o->refspecs[i], 1)) == 0) {
+				rc = prune_with(c, heads, nh, spec);
+				git_refspec_free(spec);
+			}
+		} else {
+			const git_refspec *cs = git_remote_get_refspec(remote, i);
+
+			if (git_refspec_direction(cs) == GIT_DIRECTION_FETCH)
+				rc = prune_with(c, heads, nh, (git_refspec *)cs);
+		}
+	}
+	return rc;
+}
+
+/* What only went to FETCH_HEAD (refspecs without a destination, or the remote's
+ * HEAD when nothing is configured): git reports it as " * branch X -> FETCH_HEAD". */
+static void note_one(struct fetch_ctx *c, const git_remote_head **heads, size_t nh, const char *src)
+{
+	static const char *const pre[] = { "", "refs/", "refs/tags/", "refs/heads/", "refs/remotes/" };
+	const char *name = src, *what, *kind = "";
+	char full[1100];
+	struct update *u;
+
+	if (!is_hex_oid(src) && strcmp(src, "HEAD")) {
+		for (size_t r = 0; r < sizeof(pre) / sizeof(pre[0]); r++) {
+			snprintf(full, sizeof(full), "%s%s", pre[r], src);
+			if (head_listed(heads, nh, full)) {
+				name = full;
+				break;
+			}
+		}
+	}
+	what = name;
+	if (!strcmp(name, "HEAD"))
+		what = "";
+	else if (!strncmp(name, "refs/heads/", 11))
+		kind = "branch", what = name + 11;
+	else if (!strncmp(name, "refs/tags/", 10))
+		kind = "tag", what = name + 10;
+	else if (!strncmp(name, "refs/remotes/", 13))
+		kind = "remote-tracking branch", what = name + 13;
+	if (on_update("FETCH_HEAD", &(git_oid){ { 0 } }, &(git_oid){ { 1 } }, NULL, c) < 0 || c->rep.failed)
+		return;
+	u = &c->rep.v[c->rep.n - 1];
+	u->followed = false;
+	u->kind = *kind ? kind : "branch";
+	free(u->remote);
+	if (!(u->remote = strdup(*what ? what : "HEAD")))
+		c->rep.failed = true;
+}
+
+static void note_fetch_head_only(struct fetch_ctx *c, git_remote *remote, const struct gfetch_opts *o)
+{
+	const git_remote_head **heads = NULL;
+	size_t nh = 0;
+
+	if (git_remote_ls(&heads, &nh, remote) < 0)
+		return;
+	if (!o->nrefspecs) {
+		if (git_remote_refspec_count(remote) == 0)
+			note_one(c, heads, nh, "HEAD");
+		return;
+	}
+	for (size_t i = 0; i < o->nrefspecs; i++) {
+		git_refspec *spec = NULL;
+
+		if (git_refspec_parse(&spec, o->refspecs[i], 1) == 0) {
+			if (!git_refspec_dst(spec) || !*git_refspec_dst(spec))
+				note_one(c, heads, nh, git_refspec_src(spec));
+			git_refspec_free(spec);
+		}
+	}
+}
+
+static void note_present_tags(struct fetch_ctx *c, git_remote *remote)
+{
+	const git_remote_head **heads = NULL;
+	git_odb *odb = NULL;
+	size_t nh = 0;
+
+	if (git_remote_ls(&heads, &nh, remote) < 0 || git_repository_odb(&odb, c->repo) < 0)
+		return;
+	for (size_t i = 0; i < nh; i++) {
+		git_oid *v;
+
+		if (strncmp(heads[i]->name, "refs/tags/", 10) || !git_odb_exists(odb, &heads[i]->oid))
+			continue;
+		if (!(v = realloc(c->had.v, (c->had.n + 1) * sizeof(*v))))
+			break;
+		c->had.v = v;
+		git_oid_cpy(&v[c->had.n++], &heads[i]->oid);
+	}
+	git_odb_free(odb);
+}
+
+/* An upload-pack "ERR not our ref" after the wants reaches us from libgit2 only
+ * as a protocol error; with object ids asked for, that is what it means. */
+static bool refused_oid(const struct gfetch_opts *o)
+{
+	const git_error *e = git_error_last();
+
+	if (!e || !e->message || (strcmp(e->message, "unexpected packet type") &&
+				  strcmp(e->message, "could not read from remote repository")))
+		return false;
+	for (size_t i = 0; i < o->nrefspecs; i++) {
+		git_refspec *spec = NULL;
+		bool oid = false;
+
+		if (git_refspec_parse(&spec, o->refspecs[i], 1) == 0) {
+			oid = is_hex_oid(git_refspec_src(spec));
+			if (oid)
+				gitcli_fatal("remote error: upload-pack refused %s (not our ref, or not there)",
+					     git_refspec_src(spec));
+			git_refspec_free(spec);
+		}
+		if (oid)
+			return true;
+	}
+	return false;
 }
 
 static bool looks_like_url(const char *s)
@@ -309,19 +520,22 @@ int gfetch_run(git_repository *repo, struct gfetch_opts *o)
 	fo.download_tags = o->tags == GFETCH_TAGS_NONE ? GIT_REMOTE_DOWNLOAD_TAGS_NONE
 			 : o->tags == GFETCH_TAGS_ALL ? GIT_REMOTE_DOWNLOAD_TAGS_ALL
 			 : any_dst ? GIT_REMOTE_DOWNLOAD_TAGS_UNSPECIFIED : GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+	note_present_tags(&c, remote);
 	if (git_remote_download(remote, o->nrefspecs ? &specs : NULL, &fo) < 0) {
-		rc = gtransport_fatal(&c.t);
+		rc = refused_oid(o) ? 128 : gtransport_fatal(&c.t);
 		goto out;
 	}
 	git_remote_disconnect(remote);
 	connected = false;
 	buf_printf(&msg, "fetch %s", name);
-	if (git_remote_update_tips(remote, &fo.callbacks, fo.update_fetchhead, fo.download_tags,
-				   msg.ptr) < 0 ||
-	    ((o->prune || git_remote_prune_refs(remote)) && git_remote_prune(remote, &fo.callbacks) < 0)) {
+	/* git prunes before it stores, and never for a refspec naming an object id */
+	if (((o->prune || git_remote_prune_refs(remote)) && prune(&c, remote, o) < 0) ||
+	    git_remote_update_tips(remote, &fo.callbacks, fo.update_fetchhead, fo.download_tags,
+				   msg.ptr) < 0) {
 		rc = gitcli_fatal_git("cannot update the references");
 		goto out;
 	}
+	note_fetch_head_only(&c, remote, o);
 	if (c.rep.failed) {
 		rc = gitcli_fatal("out of memory");
 		goto out;
@@ -336,6 +550,7 @@ out:
 		git_remote_disconnect(remote);
 	buf_dispose(&msg);
 	report_dispose(&c.rep);
+	free(c.had.v);
 	gtransport_dispose(&c.t);
 	git_remote_free(remote);
 	git_config_free(cfg);

@@ -20,6 +20,10 @@ struct ginit_opts {
  * exit status (0, or 128 after "fatal: ..."). */
 int ginit_repo(const struct ginit_opts *o, bool *reinit);
 
+/* Writes <dir>/.git as "gitdir: <relative path>" and core.worktree in gitdir's
+ * config (git's connect_work_tree_and_git_dir). Returns an exit status. */
+int ginit_link_worktree(const char *dir, const char *gitdir);
+
 /* The relative path from directory `from` to `to` (both existing). */
 int ginit_relpath(const char *from, const char *to, char *out, size_t n);
 

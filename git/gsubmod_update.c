@@ -17,6 +17,8 @@
 #include "ginit.h"
 #include "gsubmod.h"
 
+#define GSUB_CLONE_FAILED 1000
+
 static char *cfg_get(git_repository *repo, const char *name, const char *var)
 {
 	git_config *cfg = NULL;
@@ -117,14 +119,27 @@ out:
 	return rc;
 }
 
+/* git's is_tip_reachable: the commit is there and some ref reaches it
+ * (`git rev-list -n 1 <id> --not --all` prints nothing). */
 static bool has_commit(git_repository *repo, const git_oid *id)
 {
+	git_revwalk *w = NULL;
 	git_commit *c = NULL;
+	git_oid next;
+	bool reachable;
 
 	if (git_commit_lookup(&c, repo, id) < 0)
 		return false;
 	git_commit_free(c);
-	return true;
+	if (git_revwalk_new(&w, repo) < 0 || git_revwalk_push(w, id) < 0) {
+		git_revwalk_free(w);
+		return false;
+	}
+	git_revwalk_hide_glob(w, "refs/*");
+	git_revwalk_hide_head(w);
+	reachable = git_revwalk_next(&next, w) != 0;
+	git_revwalk_free(w);
+	return reachable;
 }
 
 static int fetch_in(git_repository *sub, const struct gsub_update_opts *o, const char *what)
@@ -151,11 +166,9 @@ static int populate(git_repository *repo, const struct gsub *s, const struct gsu
 		dir[strlen(dir) - 1] = '\0';
 	snprintf(head, sizeof(head), "%s/HEAD", gitdir);
 	if (gfs_exists(head)) {
-		struct ginit_opts io = { .dir = dir, .git_dir = gitdir, .quiet = true };
-
 		if (gfs_mkdir_p(dir) < 0)
 			return gitcli_fatal("%s", err_last()->msg);
-		return ginit_repo(&io, NULL);
+		return ginit_link_worktree(dir, gitdir);
 	}
 	{
 		struct gclone_opts co = { .url = url, .dir = dir, .git_dir = gitdir, .depth = o->depth,
@@ -166,7 +179,7 @@ static int populate(git_repository *repo, const struct gsub *s, const struct gsu
 			return gitcli_fatal("could not create directory '%s'", gitdir);
 		if ((rc = gclone_run(&co)) != 0) {
 			fprintf(stderr, "fatal: clone of '%s' into submodule path '%s' failed\n", url, dir);
-			return 128;
+			return GSUB_CLONE_FAILED;
 		}
 	}
 	return 0;
@@ -261,12 +274,14 @@ static int update_one(git_repository *repo, const struct gsub *s, const char *di
 	    git_oid_equal(&cur, &target))
 		goto recurse;
 	git_oid_tostr(hex, sizeof(hex), &target);
+	/* git: a plain fetch when no ref reaches the commit, then a fetch of the
+	 * commit itself; only that fetch failing is fatal */
 	if (!has_commit(sub, &target) && !o->no_fetch) {
-		if (!just_cloned)
-			rc = fetch_in(sub, o, NULL);
-		if (!has_commit(sub, &target))
-			rc = fetch_in(sub, o, hex);
-		if (rc || !has_commit(sub, &target)) {
+		if (fetch_in(sub, o, NULL) != 0) {
+			rc = gitcli_fatal("Unable to fetch in submodule path '%s%s'", display, s->path);
+			goto out;
+		}
+		if (!has_commit(sub, &target) && fetch_in(sub, o, hex) != 0) {
 			rc = gitcli_fatal("Fetched in submodule path '%s%s', but it did not contain %s. "
 					  "Direct fetching of that commit failed.", display, s->path, hex);
 			goto out;
@@ -304,13 +319,33 @@ out:
 int gsub_update(git_repository *repo, const struct gsub_list *l, const char *display,
 		const struct gsub_update_opts *o)
 {
-	bool *cloned = calloc(l->n + 1, sizeof(bool));
+	bool *cloned = calloc(l->n + 1, sizeof(bool)), *failed = calloc(l->n + 1, sizeof(bool));
 	int rc = 0;
 
-	if (!cloned)
+	if (!cloned || !failed) {
+		free(cloned);
+		free(failed);
 		return gitcli_fatal("out of memory");
-	for (size_t i = 0; i < l->n && !rc; i++)
+	}
+	/* git retries each failed clone once, after the others */
+	for (size_t i = 0; i < l->n && !rc; i++) {
 		rc = prepare(repo, &l->v[i], display, o, &cloned[i]);
+		if (rc == GSUB_CLONE_FAILED) {
+			fprintf(stderr, "Failed to clone '%s'. Retry scheduled\n", l->v[i].path);
+			failed[i] = true;
+			rc = 0;
+		}
+	}
+	for (size_t i = 0; i < l->n && !rc; i++) {
+		if (!failed[i])
+			continue;
+		rc = prepare(repo, &l->v[i], display, o, &cloned[i]);
+		if (rc == GSUB_CLONE_FAILED) {
+			fprintf(stderr, "Failed to clone '%s' a second time, aborting\n", l->v[i].path);
+			rc = 1;
+		}
+	}
+	free(failed);
 	for (size_t i = 0; i < l->n && !rc; i++)
 		rc = update_one(repo, &l->v[i], display, o, cloned[i]);
 	free(cloned);

@@ -69,6 +69,51 @@ def pipe(src, dst):
         pass
 
 
+def relay_body(c, s, lines, rest):
+    """Relays the rest of the request body (Content-Length or chunked)."""
+    length, chunked = 0, False
+    for l in lines[1:]:
+        k, _, v = l.decode("latin-1").partition(":")
+        if k.strip().lower() == "content-length":
+            length = int(v.strip())
+        elif k.strip().lower() == "transfer-encoding" and "chunked" in v.lower():
+            chunked = True
+    if not chunked:
+        left = length - len(rest)
+        while left > 0:
+            b = c.recv(min(65536, left))
+            if not b:
+                raise ValueError("short body")
+            s.sendall(b)
+            left -= len(b)
+        return
+    buf = rest
+    while True:  # chunk-size line, chunk, CRLF ... until the zero chunk and trailers
+        while b"\r\n" not in buf:
+            b = c.recv(65536)
+            if not b:
+                raise ValueError("short chunked body")
+            s.sendall(b)
+            buf += b
+        line, buf = buf.split(b"\r\n", 1)
+        size = int(line.split(b";")[0].strip() or b"0", 16)
+        if size == 0:
+            while not (buf.startswith(b"\r\n") or b"\r\n\r\n" in buf):
+                b = c.recv(65536)
+                if not b:
+                    raise ValueError("short trailer")
+                s.sendall(b)
+                buf += b
+            return
+        while len(buf) < size + 2:
+            b = c.recv(65536)
+            if not b:
+                raise ValueError("short chunk")
+            s.sendall(b)
+            buf += b
+        buf = buf[size + 2:]
+
+
 class Handler(socketserver.BaseRequestHandler):
     def handle(self):
         c = self.request
@@ -115,9 +160,16 @@ class Handler(socketserver.BaseRequestHandler):
             c.close()
             return
         s.settimeout(60)
-        s.sendall(out)
-        up = threading.Thread(target=pipe, args=(c, s), daemon=True)
-        up.start()
+        # One thread per connection: an SSL socket must not be read and written
+        # from two threads at once, so the request body is relayed first.
+        try:
+            s.sendall(out)
+            relay_body(c, s, lines, rest)
+        except (OSError, ValueError):
+            log("%s %s -> client request broken" % (method, target))
+            s.close()
+            c.close()
+            return
         first = b""
         try:
             first = s.recv(65536)
