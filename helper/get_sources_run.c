@@ -394,7 +394,7 @@ int gsrc_url_split(struct gsrc_url *u, const char *url)
 
 	memset(u, 0, sizeof(*u));
 	if (!p)
-		return err_set(CIH_EUSAGE, "not a URL with a scheme: %s", url);
+		return err_set(CIH_EUSAGE, "not a URL with a scheme (scheme://host/path)");
 	net = p + 3;
 	end = net + strcspn(net, "/?#");
 	at = NULL;
