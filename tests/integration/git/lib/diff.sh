@@ -67,6 +67,7 @@ gd_bins() {
   fi
   if [ "${GITDIFF_OURS:-}" = real ]; then
     ln -sfn /usr/bin/git gdbin/ours/git
+    [ ! -e gdbin/real/git-lfs ] || cp gdbin/real/git-lfs gdbin/ours/git-lfs
   elif [ -n "${CIH_EXEC:-}" ]; then
     rm -f gdbin/ours/git
     printf '#!/bin/sh\nexec %s -0 git "%s" "$@"\n' "$CIH_EXEC" "$CIH_BIN" >gdbin/ours/git
