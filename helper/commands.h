@@ -7,5 +7,6 @@
 COMMAND("cache-archiver", cmd_cache_archiver, CMD_RUNNER_LOG, "create and upload cache artifacts (internal)")
 COMMAND("cache-extractor", cmd_cache_extractor, CMD_RUNNER_LOG, "download and extract cache artifacts (internal)")
 COMMAND("cache-init", cmd_cache_init, 0, "changed permissions for cache paths (internal)")
+COMMAND("get-sources", cmd_get_sources, 0, "fetch the job's sources as the runner's get_sources stage does (cihelper)")
 COMMAND("health-check", cmd_health_check, 0, "check health for a specific address")
 COMMAND("tls-check", cmd_tls_check, 0, "show the trust store and check a TLS connection (cihelper)")

@@ -4,6 +4,10 @@
 # against a real HTTPS git server (lib/server.sh). Sourced after lib.sh.
 #
 #   GITDIFF_OURS=real   both sides use real git (validates the harness itself)
+#   GD_NATIVE=1         (per scenario) the ours side runs `cihelper get-sources`
+#                       with the job's environment (runner-script --emit-env)
+#                       instead of the script with our git; with
+#                       GITDIFF_OURS=real it runs the script with real git
 #
 # A scenario is a set of GD_* variables, then `gd_run`:
 #   gd_reset                 defaults below; call first in every scenario
@@ -34,6 +38,11 @@
 #   GD_EXPECT=ok             ok | fail: how the real run must end
 #   GD_BASE=$GIT_BASE        server base URL (GIT_PROXY_BASE for fault scenarios)
 #   GD_TOKEN GD_CA           the job token / CA file the job gets, when not the good ones
+#   GD_NATIVE=0              1: ours = `cihelper get-sources` (all attempts in one
+#                            run, backoff 0s); the harness's attempt markers and
+#                            ours' retry lines are left out of the text comparison,
+#                            the exit status of each attempt is read from those lines
+#   GD_NATIVE_SED=""         a sed script applied to ours' job environment (native)
 # After gd_run: side dirs $PWD/real and $PWD/ours hold each run's builds dir,
 # out/err files and snapshot; gd_both CMD... runs an assertion on both sides.
 
@@ -42,8 +51,9 @@ GD_PROJ_REL=builds/group/project
 gd_reset() {
   GD_ARGS=() GD_PREV=() GD_START=fresh GD_PREV_GIT=real GD_STATE=2 GD_ATTEMPTS=1
   GD_BEFORE="" GD_COMPARE=full GD_CMP_STDERR=1 GD_EXPECT=ok GD_BASE=$GIT_BASE
-  GD_TOKEN="" GD_CA=""
+  GD_TOKEN="" GD_CA="" GD_NATIVE=0 GD_NATIVE_SED=""
 }
+gd_native() { [ "$GD_NATIVE" = 1 ] && [ "${GITDIFF_OURS:-}" != real ]; }
 
 # The git each side puts first on PATH.
 gd_bins() {
@@ -57,6 +67,7 @@ gd_bins() {
   fi
   if [ "${GITDIFF_OURS:-}" = real ]; then
     ln -sfn /usr/bin/git gdbin/ours/git
+    [ ! -e gdbin/real/git-lfs ] || cp gdbin/real/git-lfs gdbin/ours/git-lfs
   elif [ -n "${CIH_EXEC:-}" ]; then
     rm -f gdbin/ours/git
     printf '#!/bin/sh\nexec %s -0 git "%s" "$@"\n' "$CIH_EXEC" "$CIH_BIN" >gdbin/ours/git
@@ -84,6 +95,30 @@ gd_exec() {
   timeout "${GD_TIMEOUT:-180}" env -i PATH="$PWD/gdbin/$side:/usr/local/bin:/usr/bin:/bin" \
     HOME="$PWD/ws/home" TMPDIR="$PWD/tmp-$side" GIT_CONFIG_NOSYSTEM=1 bash <"$2" >"$3" 2>"$4"
   GD_RC=$?
+}
+
+# gd_exec_native OUT ERR: `cihelper get-sources` in $PWD/ws, every attempt in one
+# run, with the job environment of scripts/native.env; sets GD_RC and writes
+# ours.rcs from its retry lines
+gd_exec_native() {
+  local vars=() tmp=$PWD/ws/$GD_PROJ_REL.tmp
+  mapfile -t vars <scripts/native.env
+  mkdir -p "$PWD/ws/home" "$PWD/tmp-ours" "$tmp"
+  # the runner writes file variables into the temp dir before the stage
+  cp "${GD_CA:-$CIH_FIXTURES/ca.pem}" "$tmp/CI_SERVER_TLS_CA_FILE"
+  # shellcheck disable=SC2086
+  timeout "${GD_TIMEOUT:-180}" env -i PATH="$PWD/gdbin/ours:/usr/local/bin:/usr/bin:/bin" \
+    HOME="$PWD/ws/home" TMPDIR="$PWD/tmp-ours" GIT_CONFIG_NOSYSTEM=1 "${vars[@]}" \
+    GET_SOURCES_ATTEMPTS="$GD_ATTEMPTS" CIHELPER_GET_SOURCES_RETRY_BACKOFF=0s \
+    $CIH_EXEC "$CIH_BIN" get-sources >"$1" 2>"$2"
+  GD_RC=$?
+  awk -v rc="$GD_RC" '
+    function num(s) { sub(/.*exit status /, "", s); sub(/[^0-9].*$/, "", s); return s }
+    function flush() { if (pend) print "clear_worktree 0"; pend = 0 }
+    /WARNING: clear_worktree failed with exit status/ { print "clear_worktree " num($0); pend = 0; next }
+    /WARNING: Retrying\.\.\. attempt [0-9]+ of/ {
+      flush(); a = $0; sub(/.*attempt /, "", a); print "get_sources " num($0); if (a + 0 == 1) pend = 1; next }
+    END { flush(); print "get_sources " rc }' "$1" >ours.rcs
 }
 
 # gd_prepare_start: leaves the starting state in $PWD/ws for one side
@@ -141,7 +176,13 @@ gd_run_side() {
   git_state "$GD_STATE"
   [ -z "$GD_BEFORE" ] || "$GD_BEFORE" "$side"
   : >"$side.out"; : >"$side.err"; : >"$side.rcs"
-  for ((a = 1; a <= GD_ATTEMPTS; a++)); do
+  if [ "$side" = ours ] && gd_native; then
+    gd_exec_native "$side.out" "$side.err"
+    a=$((GD_ATTEMPTS + 1))
+  else
+    a=1
+  fi
+  for (( ; a <= GD_ATTEMPTS; a++)); do
     if [ "$a" = 2 ]; then
       echo "--- clear_worktree" >>"$side.out"
       gd_exec "$side" scripts/clear.sh "$side.out.tmp" "$side.err.tmp"
@@ -187,6 +228,10 @@ gd_run() {
   mkdir -p scripts
   gd_script scripts/get_sources.sh get_sources "${GD_ARGS[@]}"
   gd_script scripts/clear.sh clear_worktree "${GD_ARGS[@]}"
+  if gd_native; then
+    gd_script scripts/native.env get_sources --emit-env "${GD_ARGS[@]}"
+    [ -z "$GD_NATIVE_SED" ] || sed -i "$GD_NATIVE_SED" scripts/native.env
+  fi
   if [ "$GD_START" != fresh ]; then
     [ ${#GD_PREV[@]} != 0 ] || fail "GD_START=$GD_START needs GD_PREV"
     gd_script scripts/prev.sh get_sources "${GD_PREV[@]}"
@@ -215,8 +260,16 @@ gd_compare() {
   : >$d
   cmp -s real.rcs ours.rcs || { echo "=== exit statuses differ (real | ours):"; diff real.rcs ours.rcs; } >>$d
   if [ "$GD_COMPARE" = full ]; then
-    gd_cmp_text real.out ours.out "stdout" >>$d
-    [ "$GD_CMP_STDERR" = 0 ] || gd_cmp_text real.err ours.err "stderr" >>$d
+    if gd_native; then  # the harness's attempt markers vs ours' retry lines
+      grep -v '^--- \(clear_worktree\|attempt [0-9]*\)$' real.out >real.out.cmp
+      grep -v '^--- attempt [0-9]*$' real.err >real.err.cmp
+      grep -v 'WARNING: \(Retrying\.\.\. attempt\|clear_worktree failed\)' ours.out >ours.out.cmp
+      grep -v 'get-sources failed after [0-9]* attempt' ours.err >ours.err.cmp
+    else
+      cp real.out real.out.cmp; cp real.err real.err.cmp; cp ours.out ours.out.cmp; cp ours.err ours.err.cmp
+    fi
+    gd_cmp_text real.out.cmp ours.out.cmp "stdout" >>$d
+    [ "$GD_CMP_STDERR" = 0 ] || gd_cmp_text real.err.cmp ours.err.cmp "stderr" >>$d
     diff -ru real.snap ours.snap --exclude=fsck.txt >>$d 2>&1
   else
     diff -u real.snap/tree.txt ours.snap/tree.txt >>$d 2>&1
@@ -287,6 +340,10 @@ gd_single() {
   mkdir -p scripts
   gd_script scripts/get_sources.sh get_sources "${GD_ARGS[@]}"
   gd_script scripts/clear.sh clear_worktree "${GD_ARGS[@]}"
+  if gd_native; then
+    gd_script scripts/native.env get_sources --emit-env "${GD_ARGS[@]}"
+    [ -z "$GD_NATIVE_SED" ] || sed -i "$GD_NATIVE_SED" scripts/native.env
+  fi
   [ "$GD_START" = fresh ] || fail "gd_single runs from a fresh start only"
   gd_run_side ours
   GD_RC=$(cat ours.rc)
