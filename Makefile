@@ -132,6 +132,20 @@ build/fuzz/fuzz_dotenv: tests/fuzz/fuzz_dotenv.c $(FUZZ_SRCS) helper/dotenv.c | 
 	@mkdir -p $(@D)
 	@echo "  FUZZCC  $@"
 	$(Q)clang $(FUZZ_CFLAGS) -o $@ $^
+# The git look-alike's parsers: modules of git/ that call no libgit2 (gcred.h, gurl.h
+# and gsubmod.h name its types: the Debian source's headers, nothing linked) and
+# gitcli's message printers stubbed.
+FUZZ_GIT_SRCS := $(FUZZ_SRCS) tests/fuzz/gitcli_stub.c
+build/fuzz/fuzz_gconf_parse: tests/fuzz/fuzz_gconf_parse.c $(FUZZ_SRCS) git/gconf_parse.c | fuzz-tools
+build/fuzz/fuzz_gconf_edit: tests/fuzz/fuzz_gconf_edit.c $(FUZZ_GIT_SRCS) git/gconf_parse.c git/gconf_edit.c | fuzz-tools
+build/fuzz/fuzz_gcred_read build/fuzz/fuzz_gurl_normalize build/fuzz/fuzz_gsub_url: | fuzz-tools
+	@mkdir -p $(@D)
+	@echo "  FUZZCC  $@"
+	$(Q)scripts/fetch-sources >/dev/null
+	$(Q)clang $(FUZZ_CFLAGS) -I$$(scripts/fetch-sources --print-dir libgit2)/include -o $@ $(filter %.c,$^)
+build/fuzz/fuzz_gcred_read: tests/fuzz/fuzz_gcred_read.c $(FUZZ_GIT_SRCS) git/gcred.c
+build/fuzz/fuzz_gurl_normalize: tests/fuzz/fuzz_gurl_normalize.c $(FUZZ_SRCS) git/gurl_norm.c
+build/fuzz/fuzz_gsub_url: tests/fuzz/fuzz_gsub_url.c $(FUZZ_SRCS) git/gsubmod_url.c
 fuzz-tools:
 	@scripts/install-test-deps --fuzz
 fuzz: $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)

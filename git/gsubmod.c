@@ -212,9 +212,8 @@ static char *default_remote_url(git_repository *repo)
 
 int gsub_resolve_url(git_repository *repo, const char *url, char **out)
 {
-	struct buf b = BUF_INIT;
 	char *base;
-	size_t n;
+	int rc;
 
 	if (strncmp(url, "./", 2) && strncmp(url, "../", 3)) {
 		*out = strdup(url);
@@ -227,37 +226,9 @@ int gsub_resolve_url(git_repository *repo, const char *url, char **out)
 	}
 	if (!base)
 		return err_set(CIH_ENOMEM, "out of memory");
-	n = strlen(base);
-	while (n > 1 && base[n - 1] == '/')
-		base[--n] = '\0';
-	for (;;) {
-		if (!strncmp(url, "./", 2)) {
-			url += 2;
-		} else if (!strncmp(url, "../", 3)) {
-			char *cut = strrchr(base, '/'), *colon = strrchr(base, ':');
-
-			url += 3;
-			if (colon && (!cut || colon > cut) && !strstr(base, "://")) {
-				colon[1] = '\0'; /* host:path -> host: */
-			} else if (cut && (!strstr(base, "://") || cut > strstr(base, "://") + 2)) {
-				*cut = '\0';
-			} else {
-				int rc = err_set(CIH_EUSAGE, "cannot strip one component off url '%s'", base);
-
-				free(base);
-				return rc;
-			}
-		} else {
-			break;
-		}
-	}
-	n = strlen(base);
-	buf_printf(&b, "%s%s%s", base, n && base[n - 1] == ':' ? "" : "/", url);
+	rc = gsub_resolve_relative(base, url, out);
 	free(base);
-	if (b.failed)
-		return err_set(CIH_ENOMEM, "out of memory");
-	*out = b.ptr;
-	return 0;
+	return rc;
 }
 
 static bool is_active(git_config *cfg, const struct gsub *s)

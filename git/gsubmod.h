@@ -31,6 +31,10 @@ void gsub_list_dispose(struct gsub_list *l);
  * superproject's default remote URL (as configured, no insteadOf), or its top
  * directory when it has no remote. */
 int gsub_resolve_url(git_repository *repo, const char *url, char **out);
+/* Its pure part (gsubmod_url.c): url's leading "./" and "../" resolved against
+ * remote (a URL, "host:path" or a directory), the rest appended. *out malloc'd;
+ * CIH_EUSAGE "cannot strip one component off url '<base>'". */
+int gsub_resolve_relative(const char *remote, const char *url, char **out);
 
 struct gsub_update_opts {
 	bool init;
