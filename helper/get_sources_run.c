@@ -377,17 +377,6 @@ int gsrc_fix_ownership(const char *builds_dir)
 	return nftw(builds_dir, chown_one, 32, FTW_PHYS) ? 1 : 0;
 }
 
-static char *dupn(const char *s, size_t n)
-{
-	char *p = malloc(n + 1);
-
-	if (p) {
-		memcpy(p, s, n);
-		p[n] = '\0';
-	}
-	return p;
-}
-
 int gsrc_url_split(struct gsrc_url *u, const char *url)
 {
 	const char *p = strstr(url, "://"), *net, *end, *at, *hs, *colon;
@@ -406,9 +395,9 @@ int gsrc_url_split(struct gsrc_url *u, const char *url)
 	for (const char *q = hs; q < end; q++)
 		if (*q == ':')
 			colon = q;
-	u->scheme = dupn(url, (size_t)(p - url));
-	u->host = dupn(hs, (size_t)((colon ? colon : end) - hs));
-	u->port = colon ? dupn(colon + 1, (size_t)(end - colon - 1)) : strdup("");
+	u->scheme = strndup(url, (size_t)(p - url));
+	u->host = strndup(hs, (size_t)((colon ? colon : end) - hs));
+	u->port = colon ? strndup(colon + 1, (size_t)(end - colon - 1)) : strdup("");
 	u->path = strdup(end);
 	if (!u->scheme || !u->host || !u->port || !u->path) {
 		gsrc_url_dispose(u);
