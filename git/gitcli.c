@@ -10,6 +10,7 @@
 #include <git2.h>
 
 #include "../helper/error.h"
+#include "../helper/redact.h"
 #include "gconf.h"
 #include "tls_stream.h"
 
@@ -45,13 +46,16 @@ static const struct gitcmd gitcmds[] = {
 
 static char self_path[PATH_MAX];
 
+/* Messages can quote libgit2's errors and URLs: registered secrets (the job token,
+ * passwords of URLs seen) are masked on the way out. */
 static void vreport(const char *prefix, const char *fmt, va_list ap)
 {
-	char line[4096];
+	char line[4096], safe[4096];
 
 	vsnprintf(line, sizeof(line), fmt, ap);
+	redact_copy(safe, sizeof(safe), line);
 	fflush(stdout);
-	fprintf(stderr, "%s%s\n", prefix, line);
+	fprintf(stderr, "%s%s\n", prefix, safe);
 }
 
 int gitcli_unsupported(const char *fmt, ...)
