@@ -217,13 +217,9 @@ gd_server_logs() {
   return 0
 }
 
-# gd_run: the scenario on both sides, then every comparison and assertion
-gd_run() {
-  GD_TOP=$PWD GD_TOKENLESS=0
-  local i
-  for ((i = 0; i < ${#GD_ARGS[@]}; i++)); do
-    [ "${GD_ARGS[i]}" = --ff-git-urls-without-tokens ] && [ "${GD_ARGS[i+1]:-}" = true ] && GD_TOKENLESS=1
-  done
+# gd_prepare: each side's git on PATH, and the scenario's stage scripts (and the
+# environment of the native run)
+gd_prepare() {
   gd_bins
   mkdir -p scripts
   gd_script scripts/get_sources.sh get_sources "${GD_ARGS[@]}"
@@ -232,6 +228,16 @@ gd_run() {
     gd_script scripts/native.env get_sources --emit-env "${GD_ARGS[@]}"
     [ -z "$GD_NATIVE_SED" ] || sed -i "$GD_NATIVE_SED" scripts/native.env
   fi
+}
+
+# gd_run: the scenario on both sides, then every comparison and assertion
+gd_run() {
+  GD_TOP=$PWD GD_TOKENLESS=0
+  local i
+  for ((i = 0; i < ${#GD_ARGS[@]}; i++)); do
+    [ "${GD_ARGS[i]}" = --ff-git-urls-without-tokens ] && [ "${GD_ARGS[i+1]:-}" = true ] && GD_TOKENLESS=1
+  done
+  gd_prepare
   if [ "$GD_START" != fresh ]; then
     [ ${#GD_PREV[@]} != 0 ] || fail "GD_START=$GD_START needs GD_PREV"
     gd_script scripts/prev.sh get_sources "${GD_PREV[@]}"
@@ -336,14 +342,7 @@ out_has() { grep -qF -- "$1" "$GD_TOP/$GD_SIDE.out" "$GD_TOP/$GD_SIDE.err" ||
 # not the reference there); leaves ours.out, ours.err, ours.rc, $PWD/ours.
 gd_single() {
   GD_TOP=$PWD GD_TOKENLESS=0
-  gd_bins
-  mkdir -p scripts
-  gd_script scripts/get_sources.sh get_sources "${GD_ARGS[@]}"
-  gd_script scripts/clear.sh clear_worktree "${GD_ARGS[@]}"
-  if gd_native; then
-    gd_script scripts/native.env get_sources --emit-env "${GD_ARGS[@]}"
-    [ -z "$GD_NATIVE_SED" ] || sed -i "$GD_NATIVE_SED" scripts/native.env
-  fi
+  gd_prepare
   [ "$GD_START" = fresh ] || fail "gd_single runs from a fresh start only"
   gd_run_side ours
   GD_RC=$(cat ours.rc)
