@@ -226,13 +226,19 @@ static bool advertised(const git_remote_head **heads, size_t n, const char *src)
 {
 	static const char *const pre[] = { "", "refs/", "refs/tags/", "refs/heads/", "refs/remotes/",
 					   "refs/remotes/" };
-	char want[1024];
+	size_t sl = strlen(src);
 
 	for (size_t r = 0; r < sizeof(pre) / sizeof(pre[0]); r++) {
-		snprintf(want, sizeof(want), "%s%s%s", pre[r], src, r == 5 ? "/HEAD" : "");
-		for (size_t i = 0; i < n; i++)
-			if (!strcmp(heads[i]->name, want))
+		const char *suffix = r == 5 ? "/HEAD" : "";
+		size_t pl = strlen(pre[r]);
+
+		for (size_t i = 0; i < n; i++) {
+			const char *name = heads[i]->name;
+
+			if (!strncmp(name, pre[r], pl) && !strncmp(name + pl, src, sl) &&
+			    !strcmp(name + pl + sl, suffix))
 				return true;
+		}
 	}
 	return false;
 }
