@@ -15,6 +15,7 @@
 
 #include "../helper/buf.h"
 #include "../helper/error.h"
+#include "gconf_backend.h"
 #include "gconf_parse.h"
 #include "gitcli.h"
 
@@ -471,43 +472,6 @@ int gconf_check_params(void)
 	return read_params(&r);
 }
 
-/* The parameters (with what they include) as config text for libgit2. */
-static int params_as_text(void *ctx, const char *key, const char *value, const struct gconf_origin *o)
-{
-	struct buf *b = ctx;
-	const char *dot = strchr(key, '.'), *last = strrchr(key, '.');
-
-	(void)o;
-	buf_put(b, "[", 1);
-	buf_put(b, key, (size_t)(dot - key));
-	if (dot != last) {
-		buf_puts(b, " \"");
-		for (const char *c = dot + 1; c < last; c++) {
-			if (*c == '"' || *c == '\\')
-				buf_putc(b, '\\');
-			buf_putc(b, *c);
-		}
-		buf_putc(b, '"');
-	}
-	buf_printf(b, "]\n\t%s", last + 1);
-	if (value) {
-		buf_puts(b, " = \"");
-		for (const char *c = value; *c; c++) {
-			const char *esc = strchr("\n\t\b\"\\", *c);
-
-			if (esc && *c) {
-				buf_putc(b, '\\');
-				buf_putc(b, "ntb\"\\"[esc - "\n\t\b\"\\"]);
-			} else {
-				buf_putc(b, *c);
-			}
-		}
-		buf_putc(b, '"');
-	}
-	buf_putc(b, '\n');
-	return b->failed ? CIH_ENOMEM : 0;
-}
-
 static int add_file(git_config *cfg, const char *path, git_config_level_t level, git_repository *repo)
 {
 	if (!path || access(path, R_OK))
@@ -517,27 +481,25 @@ static int add_file(git_config *cfg, const char *path, git_config_level_t level,
 	return 0;
 }
 
+static int params_to_backend(void *ctx, const char *key, const char *value, const struct gconf_origin *o)
+{
+	(void)o;
+	return gconf_backend_add(ctx, key, value);
+}
+
 static int add_params(git_config *cfg, git_repository *repo)
 {
-	struct reader r = { .fn = params_as_text, .includes = 1 };
-	git_config_backend_memory_options opts;
+	struct reader r = { .fn = params_to_backend, .includes = 1 };
 	git_config_backend *backend = NULL;
-	struct buf text = BUF_INIT;
 	int rc;
 
-	r.ctx = &text;
-	memset(&opts, 0, sizeof(opts));
-	opts.version = GIT_CONFIG_BACKEND_MEMORY_OPTIONS_VERSION;
-	opts.backend_type = "command line";
-	if ((rc = read_params(&r)) == 0 && text.len) {
-		if (git_config_backend_from_string(&backend, text.ptr, text.len, &opts) < 0 ||
-		    git_config_add_backend(cfg, backend, GIT_CONFIG_LEVEL_APP, repo, 0) < 0) {
-			rc = err_set(CIH_EGIT, "%s", git_error_last()->message);
-			if (backend)
-				backend->free(backend);
-		}
-	}
-	buf_dispose(&text);
+	if ((rc = gconf_backend_new(&backend)) < 0)
+		return rc;
+	r.ctx = backend;
+	if ((rc = read_params(&r)) == 0 && git_config_add_backend(cfg, backend, GIT_CONFIG_LEVEL_APP, repo, 0) < 0)
+		rc = err_set(CIH_EGIT, "%s", git_error_last()->message);
+	if (rc < 0)
+		backend->free(backend);
 	return rc;
 }
 
