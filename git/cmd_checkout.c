@@ -66,6 +66,7 @@ int gcheckout_commit(git_repository *repo, git_commit *commit, const char *branc
 	git_checkout_options co;
 	struct conflicts c = { BUF_INIT, 0 };
 	git_index *index = NULL;
+	git_tree *tree = NULL;
 	int rc;
 
 	git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
@@ -78,7 +79,14 @@ int gcheckout_commit(git_repository *repo, git_commit *commit, const char *branc
 	 * is not ours to delete, what it lacks is written */
 	if (force && git_repository_index(&index, repo) == 0)
 		co.baseline_index = index;
+	if (git_commit_tree(&tree, commit) == 0 && gcheckout_filters_inert(repo, tree))
+		co.disable_filters = 1;
+	git_tree_free(tree);
+	/* the blobs are in the odb (we read them to write the files): libgit2's check
+	 * that each index entry's object exists inflated every delta's header again */
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 0);
 	rc = git_checkout_tree(repo, (git_object *)commit, &co);
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 1);
 	git_index_free(index);
 	if (rc < 0 && c.n) {
 		fprintf(stderr, "error: Your local changes to the following files would be overwritten by checkout:\n"

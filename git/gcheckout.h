@@ -11,4 +11,10 @@
  * "fatal: ..." otherwise (128); 0 on success. */
 int gcheckout_commit(git_repository *repo, git_commit *commit, const char *branch_ref, bool force);
 
+/* True when a fresh checkout of tree (empty index, worktree holding only .git) would
+ * write every file as stored: no attribute file (info/attributes, core.attributesFile,
+ * the XDG and system ones, any .gitattributes in tree) names text, eol, crlf, ident
+ * or filter, and core.autocrlf is not true. Then libgit2's filters can be skipped. */
+bool gcheckout_filters_inert(git_repository *repo, git_tree *tree);
+
 #endif
