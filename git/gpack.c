@@ -95,28 +95,10 @@ static int delta_base(struct gpack_backend *b, const struct gpack_pack **p, uint
 		       (*p)->idx_name, (unsigned long long)off, hex);
 }
 
-/* A zlib stream: our libdeflate is built without its zlib wrapper (DISABLE_ZLIB), so
- * the 2-byte header and the Adler-32 trailer are checked here around raw deflate. */
-static bool zlib_inflate(struct libdeflate_decompressor *dec, const unsigned char *in, size_t in_len,
-			 unsigned char *out, size_t size)
-{
-	size_t used = 0, got = 0;
-	const unsigned char *t;
-
-	if (in_len < 6 || (in[0] & 0x0f) != 8 || in[0] >> 4 > 7 || (in[0] << 8 | in[1]) % 31 || in[1] & 0x20)
-		return false;
-	if (libdeflate_deflate_decompress_ex(dec, in + 2, in_len - 6, out, size, &used, &got) !=
-		    LIBDEFLATE_SUCCESS || got != size)
-		return false;
-	t = in + 2 + used;
-	return adler32_z(adler32_z(0, NULL, 0), out, size) ==
-	       ((uLong)t[0] << 24 | (uLong)t[1] << 16 | (uLong)t[2] << 8 | t[3]);
-}
-
 static int unpack_data(struct gpack_backend *b, const struct gpack_pack *p, uint64_t off, uint64_t data,
 			unsigned char *out, size_t size)
 {
-	if (!zlib_inflate(b->dec, p->pack + data, gpack_pack_avail(p, data), out, size))
+	if (!gpack_zlib_inflate(b->dec, p->pack + data, gpack_pack_avail(p, data), out, size))
 		return err_set(CIH_ECORRUPT, "gpack: %s: object at offset %llu does not inflate to its %zu bytes",
 			       p->idx_name, (unsigned long long)off, size);
 	return 0;

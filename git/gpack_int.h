@@ -1,8 +1,10 @@
 /* Internals of the gpack backend, shared by gpack.c (the backend), gpack_pack.c
- * (pack and index files) and gpack_cache.c (the delta base cache). */
+ * (pack and index files), gpack_zlib.c (inflation) and gpack_cache.c (the delta
+ * base cache). */
 #ifndef CIH_GIT_GPACK_INT_H
 #define CIH_GIT_GPACK_INT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,6 +46,13 @@ int gpack_pack_find(const struct gpack_pack *p, const unsigned char *oid, uint64
 int gpack_pack_header(const struct gpack_pack *p, uint64_t off, struct gpack_hdr *h);
 /* The bytes after data up to the pack's trailing checksum. */
 size_t gpack_pack_avail(const struct gpack_pack *p, uint64_t data);
+
+struct libdeflate_decompressor;
+/* Inflates the zlib stream at in (at most in_len bytes) into exactly size bytes,
+ * its Adler-32 checked (git/gpack_zlib.c). */
+bool gpack_zlib_inflate(struct libdeflate_decompressor *dec, const unsigned char *in, size_t in_len,
+			unsigned char *out, size_t size);
+uint32_t gpack_adler32(const unsigned char *p, size_t n);
 
 struct gpack_cent {
 	const struct gpack_pack *p;

@@ -100,6 +100,27 @@ TEST(gpack_delta_malformed)
 		  "ERR delta: target size 4294967295 is more than its 2 bytes of ops can produce");
 }
 
+/* Against zlib's, at every length around the 32-byte blocks and the reductions. */
+TEST(gpack_adler32_matches_zlib)
+{
+	size_t n = 3 * 512 * 32 + 100;
+	unsigned char *buf = malloc(n);
+	uint32_t seed = 12345;
+
+	CHECK(buf != NULL);
+	for (size_t i = 0; i < n; i++) {
+		seed = seed * 1103515245u + 12345u;
+		buf[i] = (unsigned char)(i < 40000 ? 0xff : seed >> 24); /* all-0xff: the largest sums */
+	}
+	for (size_t len = 0; len < 300; len++)
+		CHECK_INT(gpack_adler32(buf + 7, len), adler32_z(1, buf + 7, len));
+	for (size_t len = 16300; len < 16500; len += 3)
+		CHECK_INT(gpack_adler32(buf, len), adler32_z(1, buf, len));
+	CHECK_INT(gpack_adler32(buf, n), adler32_z(1, buf, n));
+	CHECK_INT(gpack_adler32(buf + 40000, n - 40000), adler32_z(1, buf + 40000, n - 40000));
+	free(buf);
+}
+
 /* Many similar versions of a few files, so that git stores delta chains. */
 static void make_history(const char *dir, int commits)
 {
