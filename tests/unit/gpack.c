@@ -391,6 +391,13 @@ TEST(gpack_damaged_packs_fail_cleanly)
 	   "s=$(stat -c %s $p) && for o in $(seq 40 211 $((s - 40))); do "
 	   "printf '\\377' | dd of=$p bs=1 seek=$o conv=notrunc status=none; done");
 	CHECK(read_damaged("flip", &l) > 0);
+
+	/* index offsets pointing past the pack, or at large-offset entries that are not there */
+	sh("git clone -q --bare --no-local r offs && cd offs/objects/pack && i=$(ls *.idx) && chmod u+w $i && "
+	   "n=$(git show-index < $i | wc -l) && for k in $(seq 0 3 $((n - 2))); do "
+	   "printf '\\377\\377\\377\\377' | dd of=$i bs=1 seek=$((1032 + n * 24 + k * 4)) conv=notrunc status=none; "
+	   "printf '\\177\\377\\377\\360' | dd of=$i bs=1 seek=$((1032 + n * 24 + k * 4 + 4)) conv=notrunc status=none; done");
+	CHECK(read_damaged("offs", &l) > l.n / 2);
 	free(l.ids);
 	git_libgit2_shutdown();
 }
