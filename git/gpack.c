@@ -50,10 +50,11 @@ struct gpack_backend {
 	size_t scratch_cap;
 };
 
-/* Hands the current error to libgit2 too, which reports it for the failed read. */
+/* Our negative codes as libgit2's (they overlap: CIH_EOS is GIT_ENOTFOUND's -3),
+ * the message handed to libgit2, which reports it for the failed read. */
 static int to_git(int rc)
 {
-	if (rc == GIT_ENOTFOUND || rc >= 0)
+	if (rc >= 0)
 		return rc;
 	git_error_set_str(GIT_ERROR_ODB, err_last()->msg);
 	return GIT_ERROR;
@@ -64,7 +65,7 @@ static int find(struct gpack_backend *b, const unsigned char *oid, const struct 
 	for (const struct gpack_pack *q = b->packs; q; q = q->next) {
 		int rc = gpack_pack_find(q, oid, off);
 
-		if (rc)
+		if (rc > 0)
 			*p = q;
 		if (rc)
 			return rc;
@@ -174,11 +175,10 @@ static int scratch_reserve(struct gpack_backend *b, size_t n)
  * handed to libgit2, ours for what stays in the cache. */
 static unsigned char *obj_alloc(struct gpack_backend *b, size_t len, bool for_git)
 {
-	unsigned char *d;
+	unsigned char *d = NULL;
 
-	if (len == SIZE_MAX)
-		return NULL;
-	d = for_git ? git_odb_backend_data_alloc(&b->parent, len + 1) : malloc(len + 1);
+	if (len < SIZE_MAX)
+		d = for_git ? git_odb_backend_data_alloc(&b->parent, len + 1) : malloc(len + 1);
 	if (d)
 		d[len] = '\0';
 	else
@@ -296,19 +296,18 @@ static int gpack_read(void **data, size_t *len, git_object_t *type, git_odb_back
 	const struct gpack_pack *p;
 	struct gpack_obj o;
 	uint64_t off;
-	int rc;
+	int found, rc;
 
 	if ((rc = lock(b)) < 0)
 		return rc;
-	if ((rc = find(b, id->id, &p, &off)) == 0)
-		rc = GIT_ENOTFOUND;
-	else if (rc > 0 && (rc = unpack(b, p, off, &o)) == 0) {
+	found = find(b, id->id, &p, &off);
+	if ((rc = found > 0 ? unpack(b, p, off, &o) : found) == 0 && found) {
 		*data = o.data;
 		*len = o.len;
 		*type = (git_object_t)o.type;
 	}
 	pthread_mutex_unlock(&b->lock);
-	return to_git(rc);
+	return found ? to_git(rc) : GIT_ENOTFOUND;
 }
 
 /* A delta's target size: its first bytes inflated with zlib, which (unlike
@@ -377,16 +376,15 @@ static int gpack_read_header(size_t *len, git_object_t *type, git_odb_backend *b
 	struct gpack_backend *b = (struct gpack_backend *)be;
 	const struct gpack_pack *p;
 	uint64_t off;
-	int rc, t = 0;
+	int found, rc, t = 0;
 
 	if ((rc = lock(b)) < 0)
 		return rc;
-	if ((rc = find(b, id->id, &p, &off)) == 0)
-		rc = GIT_ENOTFOUND;
-	else if (rc > 0 && (rc = header_of(b, p, off, len, &t)) == 0)
+	found = find(b, id->id, &p, &off);
+	if ((rc = found > 0 ? header_of(b, p, off, len, &t) : found) == 0 && found)
 		*type = (git_object_t)t;
 	pthread_mutex_unlock(&b->lock);
-	return to_git(rc);
+	return found ? to_git(rc) : GIT_ENOTFOUND;
 }
 
 static int gpack_exists(git_odb_backend *be, const git_oid *id)
