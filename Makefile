@@ -138,7 +138,7 @@ build/fuzz/fuzz_dotenv: tests/fuzz/fuzz_dotenv.c $(FUZZ_SRCS) helper/dotenv.c | 
 FUZZ_GIT_SRCS := $(FUZZ_SRCS) tests/fuzz/gitcli_stub.c
 build/fuzz/fuzz_gconf_parse: tests/fuzz/fuzz_gconf_parse.c $(FUZZ_SRCS) git/gconf_parse.c | fuzz-tools
 build/fuzz/fuzz_gconf_edit: tests/fuzz/fuzz_gconf_edit.c $(FUZZ_GIT_SRCS) git/gconf_parse.c git/gconf_edit.c | fuzz-tools
-build/fuzz/fuzz_gcred_read build/fuzz/fuzz_gurl_normalize build/fuzz/fuzz_gsub_url: | fuzz-tools
+build/fuzz/fuzz_gcred_read build/fuzz/fuzz_gurl_normalize build/fuzz/fuzz_gsub_url build/fuzz/fuzz_gpack_delta: | fuzz-tools
 	@mkdir -p $(@D)
 	@echo "  FUZZCC  $@"
 	$(Q)scripts/fetch-sources >/dev/null
@@ -146,6 +146,8 @@ build/fuzz/fuzz_gcred_read build/fuzz/fuzz_gurl_normalize build/fuzz/fuzz_gsub_u
 build/fuzz/fuzz_gcred_read: tests/fuzz/fuzz_gcred_read.c $(FUZZ_GIT_SRCS) git/gcred.c
 build/fuzz/fuzz_gurl_normalize: tests/fuzz/fuzz_gurl_normalize.c $(FUZZ_SRCS) git/gurl_norm.c
 build/fuzz/fuzz_gsub_url: tests/fuzz/fuzz_gsub_url.c $(FUZZ_SRCS) git/gsubmod_url.c
+# pack deltas (gpack.h names libgit2's types; gpack_delta.c calls nothing of it)
+build/fuzz/fuzz_gpack_delta: tests/fuzz/fuzz_gpack_delta.c $(FUZZ_SRCS) git/gpack_delta.c
 fuzz-tools:
 	@scripts/install-test-deps --fuzz
 fuzz: $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)

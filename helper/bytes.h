@@ -20,6 +20,16 @@ static inline uint64_t rd_le64(const unsigned char *p)
 	return (uint64_t)rd_le32(p) | (uint64_t)rd_le32(p + 4) << 32;
 }
 
+static inline uint32_t rd_be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+static inline uint64_t rd_be64(const unsigned char *p)
+{
+	return (uint64_t)rd_be32(p) << 32 | (uint64_t)rd_be32(p + 4);
+}
+
 static inline void wr_le16(unsigned char *p, uint16_t v)
 {
 	p[0] = (unsigned char)v;
