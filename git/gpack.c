@@ -22,8 +22,9 @@
 
 /* above libgit2's packed (2) and loose (1) backends: asked first */
 #define GPACK_PRIORITY 3
-/* git's core.deltaBaseCacheLimit default */
-#define GPACK_CACHE_LIMIT (96u << 20)
+/* git's default is 96 MiB; on the bench fixture 32 MiB checks out as fast
+ * (4.6 s both, 16 MiB: 4.8 s) with 73 MiB less peak RSS */
+#define GPACK_CACHE_LIMIT (32u << 20)
 /* a REF_DELTA cycle in a hostile pack ends here */
 #define GPACK_MAX_DEPTH 10000
 /* enough inflated bytes for a delta's two size varints */
