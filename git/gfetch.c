@@ -9,6 +9,7 @@
 #include "../helper/buf.h"
 #include "../helper/error.h"
 #include "gitcli.h"
+#include "gpack.h"
 #include "gtransport.h"
 
 struct update {
@@ -68,6 +69,7 @@ static int on_update(const char *refname, const git_oid *a, const git_oid *b, gi
 		r->cap = cap;
 	}
 	u = &r->v[r->n];
+	*u = (struct update){ 0 };
 	if (spec && git_refspec_dst_matches(spec, refname) && git_refspec_rtransform(&remote, spec, refname) == 0)
 		u->remote = strdup(remote.ptr);
 	else
@@ -472,6 +474,9 @@ int gfetch_run(git_repository *repo, struct gfetch_opts *o)
 	git_remote_connect_options_init(&co, GIT_REMOTE_CONNECT_OPTIONS_VERSION);
 	if (git_repository_config(&cfg, repo) < 0)
 		return gitcli_fatal_git("cannot read the repository configuration");
+	/* its writepack indexes what we download: git/gindex.h */
+	if (gpack_attach(repo) < 0)
+		return gitcli_fatal("%s", err_last()->msg);
 	if (git_remote_lookup(&remote, repo, name) < 0) {
 		if (!looks_like_url(name)) {
 			fprintf(stderr, "fatal: '%s' does not appear to be a git repository\n"
