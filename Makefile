@@ -148,6 +148,21 @@ build/fuzz/fuzz_gurl_normalize: tests/fuzz/fuzz_gurl_normalize.c $(FUZZ_SRCS) gi
 build/fuzz/fuzz_gsub_url: tests/fuzz/fuzz_gsub_url.c $(FUZZ_SRCS) git/gsubmod_url.c
 # pack deltas (gpack.h names libgit2's types; gpack_delta.c calls nothing of it)
 build/fuzz/fuzz_gpack_delta: tests/fuzz/fuzz_gpack_delta.c $(FUZZ_SRCS) git/gpack_delta.c
+# the fetched-pack indexer: libdeflate's decompressor and mbedTLS's SHA-1 compiled
+# from the same Debian sources, libgit2's few calls stubbed (tests/fuzz/gindex_stub.c)
+GINDEX_SRCS := git/gindex.c git/gindex_scan.c git/gindex_resolve.c git/gindex_idx.c git/gpack_zlib.c git/gpack_delta.c
+build/fuzz/fuzz_gindex: tests/fuzz/fuzz_gindex.c tests/fuzz/gindex_stub.c $(FUZZ_SRCS) $(GINDEX_SRCS) | fuzz-tools
+	@mkdir -p $(@D)/gindex-deps
+	@echo "  FUZZCC  $@"
+	$(Q)scripts/fetch-sources >/dev/null
+	$(Q)ld=$$(scripts/fetch-sources --print-dir libdeflate) mb=$$(scripts/fetch-sources --print-dir mbedtls) && \
+	  cd $(@D)/gindex-deps && for f in $$ld/lib/deflate_decompress.c $$ld/lib/utils.c $$ld/lib/x86/cpu_features.c \
+	      $$mb/library/sha1.c $$mb/library/platform_util.c; do \
+	    clang -g -O1 -w -fsanitize=fuzzer-no-link,address,undefined -I$$ld -I$$mb/include -I$$mb/library \
+	      -c $$f -o $$(basename $$(dirname $$f))_$$(basename $$f .c).o || exit 1; done
+	$(Q)clang $(FUZZ_CFLAGS) -I$$(scripts/fetch-sources --print-dir libgit2)/include \
+	  -I$$(scripts/fetch-sources --print-dir libdeflate) -I$$(scripts/fetch-sources --print-dir mbedtls)/include \
+	  -o $@ $(filter %.c,$^) $(@D)/gindex-deps/*.o -lz -lpthread
 fuzz-tools:
 	@scripts/install-test-deps --fuzz
 fuzz: $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)

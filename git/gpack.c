@@ -18,6 +18,7 @@
 #include <zlib.h>
 
 #include "../helper/error.h"
+#include "gindex.h"
 #include "gpack_int.h"
 
 /* above libgit2's packed (2) and loose (1) backends: asked first */
@@ -456,6 +457,15 @@ static int gpack_foreach(git_odb_backend *be, git_odb_foreach_cb cb, void *paylo
 	return 0;
 }
 
+/* Fetched packs are indexed by gindex (in parallel) rather than by libgit2. */
+static int gpack_writepack(git_odb_writepack **out, git_odb_backend *be, git_odb *odb,
+			   git_indexer_progress_cb progress_cb, void *progress_payload)
+{
+	struct gpack_backend *b = (struct gpack_backend *)be;
+
+	return to_git(gindex_new(out, be, odb, b->dir, 0, progress_cb, progress_payload));
+}
+
 static void gpack_free(git_odb_backend *be)
 {
 	struct gpack_backend *b = (struct gpack_backend *)be;
@@ -498,6 +508,7 @@ static int backend_new(struct gpack_backend **out, const char *objects_dir)
 	b->parent.exists = gpack_exists;
 	b->parent.refresh = gpack_refresh;
 	b->parent.foreach = gpack_foreach;
+	b->parent.writepack = gpack_writepack;
 	b->parent.free = gpack_free;
 	gpack_cache_init(&b->cache, GPACK_CACHE_LIMIT);
 	if (!(b->dir = malloc(n)) || !(b->dec = libdeflate_alloc_decompressor())) {
@@ -546,7 +557,7 @@ int gpack_attach(git_repository *repo)
 		rc = libgit2_failed("no objects directory");
 		goto out;
 	}
-	if ((rc = backend_new(&b, objects.ptr)) < 0 || (rc = scan(b)) < 0 || !b->packs)
+	if ((rc = backend_new(&b, objects.ptr)) < 0 || (rc = scan(b)) < 0)
 		goto out;
 	if (git_odb_add_backend(odb, &b->parent, GPACK_PRIORITY) < 0) {
 		rc = libgit2_failed("cannot add the pack backend");

@@ -10,9 +10,10 @@
 
 #include <git2.h>
 
-/* Adds the backend to repo's odb once (a second call is a no-op). Only for SHA-1
- * repositories with at least one v2-indexed pack; otherwise 0 without attaching.
- * A negative error leaves the odb as it was. */
+/* Adds the backend to repo's odb once (a second call is a no-op); SHA-1
+ * repositories only (otherwise 0 without attaching). From then on the packs that
+ * libgit2 fetches into repo are indexed by gindex (gindex.h). A negative error
+ * leaves the odb as it was. */
 int gpack_attach(git_repository *repo);
 
 /* git's delta format (git/gpack_delta.c, no libgit2): applies delta to base into

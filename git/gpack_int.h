@@ -52,6 +52,10 @@ struct libdeflate_decompressor;
  * its Adler-32 checked (git/gpack_zlib.c). */
 bool gpack_zlib_inflate(struct libdeflate_decompressor *dec, const unsigned char *in, size_t in_len,
 			unsigned char *out, size_t size);
+/* The same, and *consumed: the stream's length (header and Adler-32 included).
+ * false also when in_len cuts the stream short. */
+bool gpack_zlib_inflate_n(struct libdeflate_decompressor *dec, const unsigned char *in, size_t in_len,
+			  unsigned char *out, size_t size, size_t *consumed);
 uint32_t gpack_adler32(const unsigned char *p, size_t n);
 
 struct gpack_cent {

@@ -76,8 +76,8 @@ uint32_t gpack_adler32(const unsigned char *p, size_t n)
 }
 #endif
 
-bool gpack_zlib_inflate(struct libdeflate_decompressor *dec, const unsigned char *in, size_t in_len,
-			unsigned char *out, size_t size)
+bool gpack_zlib_inflate_n(struct libdeflate_decompressor *dec, const unsigned char *in, size_t in_len,
+			  unsigned char *out, size_t size, size_t *consumed)
 {
 	size_t used = 0, got = 0;
 	const unsigned char *t;
@@ -89,5 +89,16 @@ bool gpack_zlib_inflate(struct libdeflate_decompressor *dec, const unsigned char
 		    LIBDEFLATE_SUCCESS || got != size)
 		return false;
 	t = in + 2 + used;
-	return gpack_adler32(out, size) == ((uint32_t)t[0] << 24 | (uint32_t)t[1] << 16 | (uint32_t)t[2] << 8 | t[3]);
+	if (gpack_adler32(out, size) != ((uint32_t)t[0] << 24 | (uint32_t)t[1] << 16 | (uint32_t)t[2] << 8 | t[3]))
+		return false;
+	*consumed = used + 6;
+	return true;
+}
+
+bool gpack_zlib_inflate(struct libdeflate_decompressor *dec, const unsigned char *in, size_t in_len,
+			unsigned char *out, size_t size)
+{
+	size_t consumed;
+
+	return gpack_zlib_inflate_n(dec, in, in_len, out, size, &consumed);
 }

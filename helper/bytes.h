@@ -48,4 +48,18 @@ static inline void wr_le64(unsigned char *p, uint64_t v)
 	wr_le32(p + 4, (uint32_t)(v >> 32));
 }
 
+static inline void wr_be32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+static inline void wr_be64(unsigned char *p, uint64_t v)
+{
+	wr_be32(p, (uint32_t)(v >> 32));
+	wr_be32(p + 4, (uint32_t)v);
+}
+
 #endif
