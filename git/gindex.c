@@ -21,6 +21,63 @@
 
 #define MAX_THREADS 8
 #define MAP_MIN (64u << 20)
+#define POOL_MIN_SHIFT 8
+
+/* the class of size, or -1 when it is not pooled */
+static int pool_class(size_t size)
+{
+	int c = 0;
+
+	if (size > (size_t)1 << (POOL_MIN_SHIFT + GINDEX_POOL_CLASSES - 1))
+		return -1;
+	while (((size_t)1 << (POOL_MIN_SHIFT + c)) < size)
+		c++;
+	return c;
+}
+
+unsigned char *gindex_pool_get(struct gindex_pool *p, size_t size)
+{
+	int c = pool_class(size);
+	void *b;
+
+	if (c < 0)
+		return malloc(size);
+	if ((b = p->free[c])) {
+		memcpy(&p->free[c], b, sizeof(void *));
+		p->bytes -= (size_t)1 << (POOL_MIN_SHIFT + c);
+		return b;
+	}
+	return malloc((size_t)1 << (POOL_MIN_SHIFT + c));
+}
+
+void gindex_pool_put(struct gindex_pool *p, unsigned char *buf, size_t size)
+{
+	int c = pool_class(size);
+	size_t n = (size_t)1 << (POOL_MIN_SHIFT + (c < 0 ? 0 : c));
+
+	if (!buf)
+		return;
+	if (c < 0 || p->bytes + n > p->limit) {
+		free(buf);
+		return;
+	}
+	memcpy(buf, &p->free[c], sizeof(void *));
+	p->free[c] = buf;
+	p->bytes += n;
+}
+
+void gindex_pool_clear(struct gindex_pool *p)
+{
+	for (int c = 0; c < GINDEX_POOL_CLASSES; c++) {
+		while (p->free[c]) {
+			void *b = p->free[c];
+
+			memcpy(&p->free[c], b, sizeof(void *));
+			free(b);
+		}
+	}
+	p->bytes = 0;
+}
 
 void gindex_fail(struct gindex *ix, int rc)
 {
@@ -257,6 +314,7 @@ static void gindex_free(git_odb_writepack *w)
 	if (!ix)
 		return;
 	gindex_scan_stop(ix);
+	gindex_pool_clear(&ix->pool);
 	if (ix->map)
 		munmap((void *)ix->map, ix->map_len);
 	if (ix->fd >= 0)
@@ -321,6 +379,7 @@ int gindex_new(git_odb_writepack **out, git_odb_backend *be, git_odb *odb, const
 	pthread_cond_init(&ix->more, NULL);
 	pthread_cond_init(&ix->work, NULL);
 	pthread_rwlock_init(&ix->objs_lock, NULL);
+	ix->pool.limit = GINDEX_POOL_LIMIT;
 	mbedtls_sha1_init(&ix->sha);
 	if (mbedtls_sha1_starts(&ix->sha)) {
 		gindex_free(&ix->parent);

@@ -49,6 +49,7 @@ struct worker {
 	size_t depth, cap, held;
 	unsigned char *delta;
 	size_t delta_cap;
+	struct gindex_pool pool;
 	pthread_t tid;
 };
 
@@ -184,10 +185,10 @@ static int apply(struct worker *w, uint32_t d, const unsigned char *base, size_t
 	if ((rc = delta_of(w, o)) < 0 ||
 	    (rc = gpack_delta_target(w->delta, (size_t)o->size, base_len, out_len)) < 0)
 		return err_prefix("fetched pack: delta at offset %llu", (unsigned long long)o->off);
-	if (!(*out = malloc(*out_len ? *out_len : 1)))
+	if (!(*out = gindex_pool_get(&w->pool, *out_len)))
 		return err_set(CIH_ENOMEM, "fetched pack: out of memory for a %zu-byte object", *out_len);
 	if ((rc = gpack_delta_apply_into(base, base_len, w->delta, (size_t)o->size, *out, *out_len)) < 0) {
-		free(*out);
+		gindex_pool_put(&w->pool, *out, *out_len);
 		return err_prefix("fetched pack: delta at offset %llu", (unsigned long long)o->off);
 	}
 	return 0;
@@ -205,7 +206,7 @@ static int frame_data(struct worker *w, size_t level)
 	if (!w->stack[j].data) {
 		struct frame *r = &w->stack[0];
 
-		if (!(r->data = malloc(r->len ? r->len : 1)))
+		if (!(r->data = gindex_pool_get(&w->pool, r->len)))
 			return err_set(CIH_ENOMEM, "fetched pack: out of memory");
 		if ((rc = unpack_at(w, &w->ix->objs[r->obj], r->data)) < 0)
 			return rc;
@@ -227,7 +228,7 @@ static void trim(struct worker *w)
 {
 	for (size_t j = w->depth - 1; j-- > 0 && w->held > DEPTH_BYTES;) {
 		if (w->stack[j].data) {
-			free(w->stack[j].data);
+			gindex_pool_put(&w->pool, w->stack[j].data, w->stack[j].len);
 			w->stack[j].data = NULL;
 			w->held -= w->stack[j].len;
 		}
@@ -237,7 +238,7 @@ static void trim(struct worker *w)
 static void drop(struct worker *w, struct frame *f)
 {
 	if (f->data) {
-		free(f->data);
+		gindex_pool_put(&w->pool, f->data, f->len);
 		f->data = NULL;
 		w->held -= f->len;
 	}
@@ -253,7 +254,7 @@ static int push(struct worker *w, uint32_t obj, int type, unsigned char *data, s
 		struct frame *s = realloc(w->stack, cap * sizeof(*s));
 
 		if (!s) {
-			free(data);
+			gindex_pool_put(&w->pool, data, len);
 			return err_set(CIH_ENOMEM, "fetched pack: out of memory");
 		}
 		w->stack = s;
@@ -318,7 +319,7 @@ static int resolve_kid(struct worker *w, uint32_t kid)
 	if (f->ofs_next == f->ofs_end && f->ref_next == f->ref_end)
 		drop(w, f); /* its last child: not needed any more */
 	if (git_odb_hash(&id, data, len, (git_object_t)type) < 0) {
-		free(data);
+		gindex_pool_put(&w->pool, data, len);
 		return err_set(CIH_EGIT, "fetched pack: cannot hash an object");
 	}
 	memcpy(o->oid, id.id, GPACK_OID_LEN);
@@ -326,7 +327,7 @@ static int resolve_kid(struct worker *w, uint32_t kid)
 	atomic_store(&o->state, GINDEX_DONE);
 	atomic_fetch_add(&w->ix->resolved, 1);
 	if (!has_kids(w, kid)) {
-		free(data);
+		gindex_pool_put(&w->pool, data, len);
 		return 0;
 	}
 	return push(w, kid, type, data, len);
@@ -341,11 +342,11 @@ static int resolve_root(struct worker *w, uint32_t root)
 
 	if (!has_kids(w, root))
 		return 0;
-	if (!(data = malloc(o->size ? o->size : 1)))
+	if (!(data = gindex_pool_get(&w->pool, (size_t)o->size)))
 		return err_set(CIH_ENOMEM, "fetched pack: out of memory for a %llu-byte object",
 			       (unsigned long long)o->size);
 	if ((rc = unpack_at(w, o, data)) < 0) {
-		free(data);
+		gindex_pool_put(&w->pool, data, (size_t)o->size);
 		return rc;
 	}
 	if ((rc = push(w, root, o->real_type, data, (size_t)o->size)) < 0)
@@ -394,7 +395,8 @@ static int run(struct gindex *ix, const struct kids *k, const uint32_t *roots, u
 	if (!w)
 		return err_set(CIH_ENOMEM, "fetched pack: out of memory");
 	for (unsigned i = 0; i < n; i++) {
-		w[i] = (struct worker){ .ix = ix, .k = k, .next_root = &next, .roots = roots, .nroots = nroots };
+		w[i] = (struct worker){ .ix = ix, .k = k, .next_root = &next, .roots = roots, .nroots = nroots,
+					.pool.limit = GINDEX_POOL_LIMIT };
 		if (!(w[i].dec = libdeflate_alloc_decompressor())) {
 			rc = err_set(CIH_ENOMEM, "fetched pack: out of memory");
 			break;
@@ -413,6 +415,7 @@ static int run(struct gindex *ix, const struct kids *k, const uint32_t *roots, u
 			libdeflate_free_decompressor(w[i].dec);
 		free(w[i].stack);
 		free(w[i].delta);
+		gindex_pool_clear(&w[i].pool);
 	}
 	free(w);
 	return rc < 0 ? rc : gindex_failed(ix);

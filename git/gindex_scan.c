@@ -77,6 +77,23 @@ int gindex_parse_header(const unsigned char *buf, uint64_t len, uint64_t pos, st
 	return 0;
 }
 
+static unsigned char *buf_get(struct gindex *ix, size_t size)
+{
+	unsigned char *b;
+
+	pthread_mutex_lock(&ix->lock);
+	b = gindex_pool_get(&ix->pool, size);
+	pthread_mutex_unlock(&ix->lock);
+	return b;
+}
+
+static void buf_put(struct gindex *ix, unsigned char *b, size_t size)
+{
+	pthread_mutex_lock(&ix->lock);
+	gindex_pool_put(&ix->pool, b, size);
+	pthread_mutex_unlock(&ix->lock);
+}
+
 static void hash_job(struct gindex *ix, struct gindex_job *j)
 {
 	struct gindex_obj *o;
@@ -93,7 +110,7 @@ static void hash_job(struct gindex *ix, struct gindex_job *j)
 		pthread_rwlock_unlock(&ix->objs_lock);
 		atomic_fetch_add(&ix->hashed, 1);
 	}
-	free(j->data);
+	buf_put(ix, j->data, j->len);
 }
 
 static void *hasher_main(void *arg)
@@ -170,7 +187,7 @@ static int unpack_obj(struct gindex *ix, struct scan *s, uint32_t i, uint64_t av
 	if (o->size / GINDEX_MAX_RATIO > in_len)
 		return 1;
 	if (whole) {
-		if (!(out = malloc(o->size ? o->size : 1)))
+		if (!(out = buf_get(ix, o->size)))
 			return err_set(CIH_ENOMEM, "fetched pack: out of memory for a %llu-byte object",
 				       (unsigned long long)o->size);
 	} else {
@@ -187,7 +204,7 @@ static int unpack_obj(struct gindex *ix, struct scan *s, uint32_t i, uint64_t av
 	}
 	if (!gpack_zlib_inflate_n(s->dec, ix->map + o->data, in_len, out, o->size, &used)) {
 		if (whole)
-			free(out);
+			buf_put(ix, out, o->size);
 		return 1;
 	}
 	o->end = o->data + used;
