@@ -138,7 +138,7 @@ static int progress(struct gindex *ix, git_indexer_progress *stats)
 {
 	int rc;
 
-	stats->total_objects = ix->nr;
+	stats->total_objects = atomic_load(&ix->total);
 	stats->received_objects = atomic_load(&ix->received);
 	stats->indexed_objects = atomic_load(&ix->hashed) + atomic_load(&ix->resolved);
 	stats->indexed_deltas = atomic_load(&ix->resolved);

@@ -99,7 +99,7 @@ struct gindex {
 	uint32_t nobjs, cap;
 	pthread_rwlock_t objs_lock; /* hashers store their results under it (read) */
 	uint64_t pos; /* where the scanner is */
-	atomic_uint received, hashed, resolved;
+	atomic_uint total, received, hashed, resolved; /* for progress: nr, once known */
 
 	/* the mapping of the pack file (read-only, MAP_SHARED) */
 	const unsigned char *map;

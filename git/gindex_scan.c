@@ -228,6 +228,7 @@ static int read_header(struct gindex *ix)
 	if (ix->version != 2 && ix->version != 3)
 		return err_set(CIH_ECORRUPT, "fetched pack: version %u is not supported", ix->version);
 	ix->nr = rd_be32(ix->map + 8);
+	atomic_store(&ix->total, ix->nr);
 	ix->pos = GINDEX_HDR;
 	return 0;
 }
