@@ -170,6 +170,7 @@ static int relay(pid_t pid, int wake_r, struct stream st[2], struct pexec_result
 		if (pfd[0].revents) {
 			drain_wake(wake_r);
 			if (!exited && waitpid(pid, &status, WNOHANG) == pid) {
+				child_pid = 0; /* reaped: its pid may be reused */
 				exited = true;
 				deadline = clock_now_ms() + PEXEC_IO_GRACE_MS;
 				res->signaled = WIFSIGNALED(status);
