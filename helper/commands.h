@@ -9,4 +9,6 @@ COMMAND("cache-extractor", cmd_cache_extractor, CMD_RUNNER_LOG, "download and ex
 COMMAND("cache-init", cmd_cache_init, 0, "changed permissions for cache paths (internal)")
 COMMAND("get-sources", cmd_get_sources, 0, "fetch the job's sources as the runner's get_sources stage does (cihelper)")
 COMMAND("health-check", cmd_health_check, 0, "check health for a specific address")
+COMMAND("proxy-exec", cmd_proxy_exec, 0, "execute internal commands (internal)")
+COMMAND("read-logs", cmd_read_logs, 0, "reads job logs from a file, used by kubernetes executor (internal)")
 COMMAND("tls-check", cmd_tls_check, 0, "show the trust store and check a TLS connection (cihelper)")
