@@ -122,6 +122,26 @@ int gindex_map(struct gindex *ix, uint64_t need)
 	return 0;
 }
 
+int gindex_pread(struct gindex *ix, void *buf, size_t n, uint64_t off)
+{
+	unsigned char *p = buf;
+
+	while (n) {
+		ssize_t r = pread(ix->fd, p, n, (off_t)off);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return err_os("fetched pack: cannot read %s", ix->tmp_path);
+		if (r == 0)
+			return err_set(CIH_ECORRUPT, "fetched pack: %s is shorter than it was", ix->tmp_path);
+		p += r;
+		n -= (size_t)r;
+		off += (uint64_t)r;
+	}
+	return 0;
+}
+
 /* libgit2 reports our message for the failed call */
 static int to_git(struct gindex *ix, int rc)
 {
@@ -282,7 +302,12 @@ static int commit(struct gindex *ix, git_indexer_progress *stats)
 	stats->total_deltas = deltas;
 	if ((rc = progress(ix, stats)) < 0)
 		return rc;
-	if ((rc = gindex_map(ix, ix->written)) < 0 || (rc = gindex_resolve(ix)) < 0)
+	if (ix->map) {
+		munmap((void *)ix->map, ix->map_len);
+		ix->map = NULL;
+		ix->map_len = 0;
+	}
+	if ((rc = gindex_resolve(ix)) < 0)
 		return rc;
 	if (atomic_load(&ix->resolved) < deltas && (rc = gindex_complete_thin(ix, trailer)) < 0)
 		return rc;

@@ -17,6 +17,8 @@
 #include "../helper/error.h"
 #include "gindex_int.h"
 
+#define REHASH_CHUNK ((size_t)1 << 20)
+
 struct id_obj {
 	unsigned char id[GPACK_OID_LEN];
 	uint32_t obj;
@@ -154,7 +156,7 @@ static int sorted_ids(const struct gindex *ix, struct id_obj **out, uint32_t *n)
 
 /* The base ids of the unresolved REF_DELTAs that no object of the pack has,
  * sorted, each once. */
-static int missing_bases(const struct gindex *ix, unsigned char **out, size_t *nmissing, uint32_t *unresolved)
+static int missing_bases(struct gindex *ix, unsigned char **out, size_t *nmissing, uint32_t *unresolved)
 {
 	struct id_obj *ids;
 	unsigned char *m;
@@ -170,17 +172,24 @@ static int missing_bases(const struct gindex *ix, unsigned char **out, size_t *n
 		free(ids);
 		return err_set(CIH_ENOMEM, "fetched pack: out of memory");
 	}
-	for (uint32_t i = 0; i < ix->nobjs; i++) {
-		const struct gindex_obj *o = &ix->objs[i];
-		const unsigned char *base = ix->map + o->data - GPACK_OID_LEN;
+	for (uint32_t i = 0; i < ix->nobjs && rc == 0; i++) {
+		struct gindex_obj *o = &ix->objs[i];
+		unsigned char base[GPACK_OID_LEN];
 
-		if (o->type < GPACK_OBJ_OFS_DELTA || atomic_load((atomic_uchar *)&o->state) == GINDEX_DONE)
+		if (o->type < GPACK_OBJ_OFS_DELTA || atomic_load(&o->state) == GINDEX_DONE)
 			continue;
 		(*unresolved)++;
-		if (o->type == GPACK_OBJ_REF_DELTA && !bsearch(base, ids, nids, sizeof(*ids), cmp_id))
+		if (o->type != GPACK_OBJ_REF_DELTA ||
+		    (rc = gindex_pread(ix, base, GPACK_OID_LEN, o->data - GPACK_OID_LEN)) < 0)
+			continue;
+		if (!bsearch(base, ids, nids, sizeof(*ids), cmp_id))
 			memcpy(m + GPACK_OID_LEN * n++, base, GPACK_OID_LEN);
 	}
 	free(ids);
+	if (rc < 0) {
+		free(m);
+		return rc;
+	}
 	qsort(m, n, GPACK_OID_LEN, cmp_id);
 	*nmissing = 0;
 	for (size_t i = 0; i < n; i++)
@@ -192,19 +201,31 @@ static int missing_bases(const struct gindex *ix, unsigned char **out, size_t *n
 
 static int rehash(struct gindex *ix, uint64_t end, unsigned char trailer[GINDEX_TRAILER])
 {
+	unsigned char count[4], *buf;
 	mbedtls_sha1_context sha;
-	unsigned char count[4];
 	int rc;
 
 	wr_be32(count, ix->nobjs);
-	if ((rc = write_at(ix, count, 4, 8)) < 0 || (rc = gindex_map(ix, end)) < 0)
+	if ((rc = write_at(ix, count, 4, 8)) < 0)
 		return rc;
+	if (!(buf = malloc(REHASH_CHUNK)))
+		return err_set(CIH_ENOMEM, "fetched pack: out of memory");
 	mbedtls_sha1_init(&sha);
-	rc = mbedtls_sha1_starts(&sha) || mbedtls_sha1_update(&sha, ix->map, (size_t)end) ||
-	     mbedtls_sha1_finish(&sha, trailer);
+	if (mbedtls_sha1_starts(&sha))
+		rc = err_set(CIH_ERR, "fetched pack: SHA-1 failed");
+	for (uint64_t off = 0; rc == 0 && off < end;) {
+		size_t n = end - off < REHASH_CHUNK ? (size_t)(end - off) : REHASH_CHUNK;
+
+		if ((rc = gindex_pread(ix, buf, n, off)) == 0 && mbedtls_sha1_update(&sha, buf, n))
+			rc = err_set(CIH_ERR, "fetched pack: SHA-1 failed");
+		off += n;
+	}
+	if (rc == 0 && mbedtls_sha1_finish(&sha, trailer))
+		rc = err_set(CIH_ERR, "fetched pack: SHA-1 failed");
 	mbedtls_sha1_free(&sha);
-	if (rc)
-		return err_set(CIH_ERR, "fetched pack: SHA-1 failed");
+	free(buf);
+	if (rc < 0)
+		return rc;
 	if ((rc = write_at(ix, trailer, GINDEX_TRAILER, end)) < 0)
 		return rc;
 	if (ftruncate(ix->fd, (off_t)(end + GINDEX_TRAILER)) < 0)
@@ -242,7 +263,7 @@ int gindex_complete_thin(struct gindex *ix, unsigned char trailer[GINDEX_TRAILER
 				     nmissing ? " is neither in the pack nor in the repository)" : "");
 		}
 		free(missing);
-		if (rc < 0 || (rc = gindex_map(ix, end)) < 0 || (rc = gindex_resolve_from(ix, first)) < 0)
+		if (rc < 0 || (rc = gindex_resolve_from(ix, first)) < 0)
 			return rc;
 	}
 	return rehash(ix, end, trailer);

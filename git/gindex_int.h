@@ -101,14 +101,20 @@ struct gindex {
 	uint64_t pos; /* where the scanner is */
 	atomic_uint total, received, hashed, resolved; /* for progress: nr, once known */
 
-	/* the mapping of the pack file (read-only, MAP_SHARED) */
+	/* the mapping of the pack file (read-only, MAP_SHARED) while it is scanned;
+	 * the pages behind the scanner are dropped from it as it goes */
 	const unsigned char *map;
 	size_t map_len;
+	uint64_t dropped;
 };
 
 /* The first failure wins: records it (code and the thread's message) for commit. */
 void gindex_fail(struct gindex *ix, int rc);
 int gindex_failed(struct gindex *ix);
+/* n bytes of the pack file at off (after the scan, the file is read, not mapped:
+ * git index-pack does the same, and a map of the whole pack counted against our
+ * peak RSS). */
+int gindex_pread(struct gindex *ix, void *buf, size_t n, uint64_t off);
 /* Maps at least need bytes of the pack file (remapping it larger). Scanner or
  * committing thread only: no other thread may hold pointers into the map. */
 int gindex_map(struct gindex *ix, uint64_t need);

@@ -47,8 +47,8 @@ struct worker {
 	struct libdeflate_decompressor *dec;
 	struct frame *stack;
 	size_t depth, cap, held;
-	unsigned char *delta;
-	size_t delta_cap;
+	unsigned char *delta, *z; /* an inflated delta; compressed bytes from the file */
+	size_t delta_cap, z_cap;
 	struct gindex_pool pool;
 	pthread_t tid;
 };
@@ -85,7 +85,7 @@ static void kids_free(struct kids *k)
 	free(k->refs);
 }
 
-static int kids_build(const struct gindex *ix, struct kids *k)
+static int kids_build(struct gindex *ix, struct kids *k)
 {
 	uint32_t n = ix->nobjs, nofs = 0, b;
 	int rc;
@@ -117,7 +117,10 @@ static int kids_build(const struct gindex *ix, struct kids *k)
 		const struct gindex_obj *o = &ix->objs[i];
 
 		if (o->type == GPACK_OBJ_REF_DELTA) {
-			memcpy(k->refs[r].base, ix->map + o->data - GPACK_OID_LEN, GPACK_OID_LEN);
+			if ((rc = gindex_pread(ix, k->refs[r].base, GPACK_OID_LEN, o->data - GPACK_OID_LEN)) < 0) {
+				kids_free(k);
+				return rc;
+			}
 			k->refs[r++].obj = i;
 		} else if (o->type == GPACK_OBJ_OFS_DELTA) {
 			find_off(ix, o->base_off, &b);
@@ -153,9 +156,20 @@ static void ref_range(const struct kids *k, const unsigned char *id, size_t *fro
 
 static int unpack_at(struct worker *w, const struct gindex_obj *o, unsigned char *out)
 {
-	size_t used;
+	size_t used, zlen = (size_t)(o->end - o->data);
+	int rc;
 
-	if (!gpack_zlib_inflate_n(w->dec, w->ix->map + o->data, (size_t)(o->end - o->data), out, o->size, &used))
+	if (w->z_cap < zlen) {
+		free(w->z);
+		w->z_cap = zlen < 65536 ? 65536 : zlen;
+		if (!(w->z = malloc(w->z_cap))) {
+			w->z_cap = 0;
+			return err_set(CIH_ENOMEM, "fetched pack: out of memory");
+		}
+	}
+	if ((rc = gindex_pread(w->ix, w->z, zlen, o->data)) < 0)
+		return rc;
+	if (!gpack_zlib_inflate_n(w->dec, w->z, zlen, out, o->size, &used))
 		return err_set(CIH_ECORRUPT, "fetched pack: object at offset %llu: bad zlib stream",
 			       (unsigned long long)o->off);
 	return 0;
@@ -415,6 +429,7 @@ static int run(struct gindex *ix, const struct kids *k, const uint32_t *roots, u
 			libdeflate_free_decompressor(w[i].dec);
 		free(w[i].stack);
 		free(w[i].delta);
+		free(w[i].z);
 		gindex_pool_clear(&w[i].pool);
 	}
 	free(w);

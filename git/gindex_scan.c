@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <libdeflate.h>
 #include <zlib.h>
@@ -20,6 +21,7 @@
 #define QUEUE_BYTES (32u << 20)
 /* the least the scanner waits for before trying an object again */
 #define RETRY_MIN (64u << 10)
+#define DROP_STEP ((uint64_t)16 << 20)
 
 static int corrupt(uint64_t off, const char *what)
 {
@@ -214,6 +216,17 @@ static int unpack_obj(struct gindex *ix, struct scan *s, uint32_t i, uint64_t av
 	return 0;
 }
 
+/* The scanned pages leave our RSS (the page cache keeps them for the resolution). */
+static void drop_behind(struct gindex *ix)
+{
+	uint64_t upto = ix->pos & ~(uint64_t)(DROP_STEP - 1);
+
+	if (upto >= ix->dropped + DROP_STEP) {
+		madvise((void *)(ix->map + ix->dropped), (size_t)(upto - ix->dropped), MADV_DONTNEED);
+		ix->dropped = upto;
+	}
+}
+
 static int read_header(struct gindex *ix)
 {
 	uint64_t avail;
@@ -276,6 +289,7 @@ static int scan(struct gindex *ix, struct scan *s)
 			ix->pos = o->end;
 			ix->nobjs++;
 			atomic_fetch_add(&ix->received, 1);
+			drop_behind(ix);
 			continue;
 		}
 		if (eof)
