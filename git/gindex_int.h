@@ -32,7 +32,7 @@ struct gindex_obj {
 	uint32_t crc;      /* CRC-32 of off..end, for the .idx */
 	uint8_t type;      /* as in the pack: 1-4, 6 or 7 */
 	uint8_t real_type; /* commit, tree, blob or tag, once hashed */
-	atomic_uchar state; /* GINDEX_NEW, _CLAIMED (a worker resolves it), _DONE */
+	atomic_uint state; /* GINDEX_NEW, _CLAIMED (a worker resolves it), _DONE (4 bytes: riscv64 has no 1-byte CAS without libatomic) */
 	unsigned char oid[GPACK_OID_LEN];
 };
 

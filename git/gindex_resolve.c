@@ -302,7 +302,7 @@ static bool has_kids(const struct worker *w, uint32_t obj)
 static bool next_kid(struct worker *w, struct frame *f, uint32_t *kid)
 {
 	for (;;) {
-		unsigned char expect = GINDEX_NEW;
+		unsigned expect = GINDEX_NEW;
 
 		if (f->ofs_next < f->ofs_end)
 			*kid = w->k->ofs[f->ofs_next++];
