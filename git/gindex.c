@@ -168,17 +168,20 @@ static int progress(struct gindex *ix, git_indexer_progress *stats)
 	return err_set(CIH_EABORT, "fetched pack: cancelled by the progress callback");
 }
 
-static int write_all(int fd, const unsigned char *p, size_t n, const char *path)
+int gindex_pwrite(struct gindex *ix, const void *buf, size_t n, uint64_t off)
 {
+	const unsigned char *p = buf;
+
 	while (n) {
-		ssize_t w = write(fd, p, n);
+		ssize_t w = pwrite(ix->fd, p, n, (off_t)off);
 
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0)
-			return err_os("fetched pack: cannot write %s", path);
+			return err_os("fetched pack: cannot write %s", ix->tmp_path);
 		p += w;
 		n -= (size_t)w;
+		off += (uint64_t)w;
 	}
 	return 0;
 }
@@ -216,7 +219,8 @@ static int gindex_append(git_odb_writepack *w, const void *data, size_t size, gi
 		return to_git(ix, rc);
 	if (!ix->scanner_started && (rc = gindex_scan_start(ix)) < 0)
 		return to_git(ix, rc);
-	if ((rc = write_all(ix->fd, data, size, ix->tmp_path)) < 0) {
+	/* only this thread moves written: reading it unlocked is safe */
+	if ((rc = gindex_pwrite(ix, data, size, ix->written)) < 0) {
 		gindex_fail(ix, rc);
 		return to_git(ix, rc);
 	}

@@ -40,24 +40,6 @@ static void hex(char out[2 * GPACK_OID_LEN + 1], const unsigned char *id)
 	out[2 * GPACK_OID_LEN] = 0;
 }
 
-static int write_at(struct gindex *ix, const void *p, size_t n, uint64_t off)
-{
-	const unsigned char *q = p;
-
-	while (n) {
-		ssize_t w = pwrite(ix->fd, q, n, (off_t)off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return err_os("fetched pack: cannot write %s", ix->tmp_path);
-		q += w;
-		n -= (size_t)w;
-		off += (uint64_t)w;
-	}
-	return 0;
-}
-
 static size_t obj_header(unsigned char *h, int type, uint64_t size)
 {
 	unsigned char c = (unsigned char)(type << 4 | (size & 15));
@@ -118,7 +100,7 @@ static int inject(struct gindex *ix, const unsigned char *id, uint64_t *end)
 		goto out;
 	}
 	hlen = obj_header(hdr, git_odb_object_type(obj), len);
-	if ((rc = write_at(ix, hdr, hlen, *end)) < 0 || (rc = write_at(ix, z, zlen, *end + hlen)) < 0)
+	if ((rc = gindex_pwrite(ix, hdr, hlen, *end)) < 0 || (rc = gindex_pwrite(ix, z, zlen, *end + hlen)) < 0)
 		goto out;
 	o = &ix->objs[ix->nobjs++];
 	o->off = *end;
@@ -206,7 +188,7 @@ static int rehash(struct gindex *ix, uint64_t end, unsigned char trailer[GINDEX_
 	int rc;
 
 	wr_be32(count, ix->nobjs);
-	if ((rc = write_at(ix, count, 4, 8)) < 0)
+	if ((rc = gindex_pwrite(ix, count, 4, 8)) < 0)
 		return rc;
 	if (!(buf = malloc(REHASH_CHUNK)))
 		return err_set(CIH_ENOMEM, "fetched pack: out of memory");
@@ -226,7 +208,7 @@ static int rehash(struct gindex *ix, uint64_t end, unsigned char trailer[GINDEX_
 	free(buf);
 	if (rc < 0)
 		return rc;
-	if ((rc = write_at(ix, trailer, GINDEX_TRAILER, end)) < 0)
+	if ((rc = gindex_pwrite(ix, trailer, GINDEX_TRAILER, end)) < 0)
 		return rc;
 	if (ftruncate(ix->fd, (off_t)(end + GINDEX_TRAILER)) < 0)
 		return err_os("fetched pack: cannot truncate %s", ix->tmp_path);

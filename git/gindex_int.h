@@ -115,6 +115,7 @@ int gindex_failed(struct gindex *ix);
  * git index-pack does the same, and a map of the whole pack counted against our
  * peak RSS). */
 int gindex_pread(struct gindex *ix, void *buf, size_t n, uint64_t off);
+int gindex_pwrite(struct gindex *ix, const void *buf, size_t n, uint64_t off);
 /* Maps at least need bytes of the pack file (remapping it larger). Scanner or
  * committing thread only: no other thread may hold pointers into the map. */
 int gindex_map(struct gindex *ix, uint64_t need);
