@@ -13,6 +13,8 @@
 //   get s3|azure ... [--file F]                 the object's bytes to F (or stdout)
 //   head s3|azure ...                           {"size","lastModified","contentType","metadata"}
 // A missing object makes get and head print "not found" on stderr and exit 3.
+// With OBJSTORE_LOG=<file>, s3 and azure append one JSON line per request to it:
+// {"method", "url", "rawHeaders": [[name, value], ...]} (as received).
 //
 // s3rver does not check V4 signatures, so the S3 server here checks presigned
 // requests itself (as S3 does: signed headers, expiry) and rejects a request
@@ -61,6 +63,17 @@ function die(msg, code = 2) {
 function need(o, k) {
   if (o[k] === undefined) die(`--${k} is required`);
   return o[k];
+}
+
+// OBJSTORE_LOG: a line per request, before the store handles it.
+function logRequests(server) {
+  const file = process.env.OBJSTORE_LOG;
+  if (!file) return;
+  server.prependListener('request', req => {
+    const rawHeaders = [];
+    for (let i = 0; i < req.rawHeaders.length; i += 2) rawHeaders.push([req.rawHeaders[i], req.rawHeaders[i + 1]]);
+    fs.appendFileSync(file, JSON.stringify({ method: req.method, url: req.url, rawHeaders }) + '\n');
+  });
 }
 
 function keepRunning(close) {
@@ -163,6 +176,7 @@ async function serveS3(o) {
     res.end(req.method === 'HEAD' ? undefined :
       `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${bad[1]}</Code><Message>${bad[2]}</Message></Error>`);
   });
+  logRequests(server);
   await new Promise((ok, ko) => server.listen(0, '127.0.0.1', ok).on('error', ko));
   process.stdout.write(`PORT ${server.address().port}\n`);
   keepRunning(() => new Promise(ok => server.close(ok)));
@@ -244,6 +258,7 @@ async function serveAzure(o) {
     [{ locationId: 'Default', locationPath: path.join(dir, '__blobstorage__'), maxConcurrency: 10 }],
     false, undefined, false, undefined, false, true);
   const server = new BlobServer(conf);
+  logRequests(server.httpServer);
   await server.start();
   const port = server.httpServer.address().port;
   await azService({ endpoint: `http://127.0.0.1:${port}` }).getContainerClient('cache').createIfNotExists();
