@@ -119,6 +119,16 @@ build/fuzz/fuzz_http_resp: tests/fuzz/fuzz_http_resp.c $(FUZZ_SRCS) net/http_res
 	$(Q)hp=$$(scripts/fetch-sources --print-dir http-parser) && \
 	  clang -g -O1 -w -fsanitize=fuzzer-no-link,address,undefined -c -o $@.hp.o $$hp/http_parser.c && \
 	  clang $(FUZZ_CFLAGS) -I$$hp -o $@ $^ $@.hp.o
+# The API reply reader needs http-parser and cJSON, both from the pinned sources.
+build/fuzz/fuzz_glapi_reply: tests/fuzz/fuzz_glapi_reply.c $(FUZZ_SRCS) net/http_resp.c net/status_text.c helper/glapi_reply.c | fuzz-tools
+	@mkdir -p $(@D)
+	@echo "  FUZZCC  $@"
+	$(Q)scripts/fetch-sources >/dev/null
+	$(Q)hp=$$(scripts/fetch-sources --print-dir http-parser) && cj=$$(scripts/fetch-sources --print-dir cjson) && \
+	  clang -g -O1 -w -fsanitize=fuzzer-no-link,address,undefined -c -o $@.hp.o $$hp/http_parser.c && \
+	  clang -g -O1 -w -fsanitize=fuzzer-no-link,address,undefined -c -o $@.cj.o $$cj/cJSON.c && \
+	  mkdir -p $@.inc && cp $$cj/cJSON.h $@.inc/ && \
+	  clang $(FUZZ_CFLAGS) -I$$hp -I$@.inc -o $@ $^ $@.hp.o $@.cj.o
 # zip reading needs zlib and zstd: the host's (Debian's -dev packages) for this build.
 build/fuzz/fuzz_zip_read: tests/fuzz/fuzz_zip_read.c $(FUZZ_SRCS) archive/zip_read.c archive/zip_entry.c archive/extract.c | fuzz-tools
 	@mkdir -p $(@D)

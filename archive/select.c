@@ -92,6 +92,17 @@ static int set_put(struct sel_set *set, const char *path, const struct stat *st)
 	return 0;
 }
 
+/* NULL (and the set unchanged) when out of memory. */
+static struct sel_entry *realloc_entries(struct sel_set *set, size_t cap)
+{
+	struct sel_entry *v = realloc(set->v, cap * sizeof(*v));
+
+	if (!v)
+		return NULL;
+	set->cap = cap;
+	return v;
+}
+
 void sel_set_dispose(struct sel_set *set)
 {
 	for (size_t i = 0; i < set->n; i++)
@@ -376,4 +387,54 @@ out:
 	if (r.rc < 0)
 		return r.rc == CIH_ENOMEM ? nomem() : r.rc;
 	return 0;
+}
+
+/* fileArchiver.process of one more path after enumeration (the artifacts metadata
+ * file): the excludes apply, no walk, the set stays sorted. */
+int sel_add(const struct sel_options *opt, struct sel_set *set, const char *path)
+{
+	struct sel_set one = SEL_SET_INIT;
+	struct run r = { NULL, &one, NULL, opt->nexcludes, 0 };
+	char wd[4096];
+	size_t pos;
+
+	if (go_getwd(wd, sizeof(wd)) < 0)
+		return CIH_EOS;
+	r.wd = wd;
+	if (!(r.ex = calloc(opt->nexcludes + 1, sizeof(*r.ex))))
+		return nomem();
+	for (size_t i = 0; i < opt->nexcludes && r.rc == 0; i++) {
+		struct excl *e = &r.ex[i];
+		char *x = NULL;
+		if (shexp_expand(opt->excludes[i], &x) < 0 && !(x = strdup(opt->excludes[i])))
+			r.rc = CIH_ENOMEM;
+		else if (!(e->pattern = x) ||
+			 (!(e->rel = relative_in_project(wd, x, e->err, sizeof(e->err))) && !e->err[0]))
+			r.rc = CIH_ENOMEM;
+	}
+	if (r.rc == 0 && process(&r, path)) {
+		struct sel_entry e = one.v[0], *grown = set->v;
+		for (pos = 0; pos < set->n && strcmp(set->v[pos].path, e.path) < 0; pos++)
+			;
+		if (pos < set->n && !strcmp(set->v[pos].path, e.path)) {
+			set->v[pos].st = e.st;
+			free(e.path);
+		} else if (set->n == set->cap && !(grown = realloc_entries(set, set->cap ? set->cap * 2 : 8))) {
+			free(e.path);
+			r.rc = CIH_ENOMEM;
+		} else {
+			set->v = grown;
+			memmove(&set->v[pos + 1], &set->v[pos], (set->n - pos) * sizeof(*set->v));
+			set->v[pos] = e;
+			set->n++;
+		}
+		one.n = 0;
+	}
+	sel_set_dispose(&one);
+	for (size_t i = 0; i < r.nex; i++) {
+		free((char *)r.ex[i].pattern);
+		free(r.ex[i].rel);
+	}
+	free(r.ex);
+	return r.rc == CIH_ENOMEM ? nomem() : r.rc;
 }

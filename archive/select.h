@@ -38,6 +38,10 @@ struct sel_options {
  * working directory and memory. */
 int sel_enumerate(const struct sel_options *opt, struct sel_set *out);
 void sel_set_dispose(struct sel_set *set);
+/* One more path (absolute or relative to the working directory) after
+ * sel_enumerate, as upstream adds the artifacts metadata file: the excludes apply,
+ * the set stays sorted; a missing path is ignored. */
+int sel_add(const struct sel_options *opt, struct sel_set *set, const char *path);
 
 /* shell.Expand of one --path/--exclude value. On a syntax error it logs
  * `invalid path "": <err>` (upstream prints the empty result) and returns a copy of

@@ -78,7 +78,7 @@ int app_fatal_error(const char *what)
 
 bool app_command_flags(const struct flag *flags, size_t n, int *argc, char ***argv, int *status)
 {
-	struct flag all[32];
+	struct flag all[48];
 	struct buf out = BUF_INIT;
 	bool help = false;
 	int rc;

@@ -85,33 +85,11 @@ void cache_xml_text(char *out, size_t size, const char *body, const char *tag)
 		snprintf(out, size, "%.*s", (int)(e - s), s);
 }
 
-static const char *reason_phrase(int status)
-{
-	switch (status) {
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 409: return "Conflict";
-	case 411: return "Length Required";
-	case 412: return "Precondition Failed";
-	case 413: return "Request Entity Too Large";
-	case 429: return "Too Many Requests";
-	case 500: return "Internal Server Error";
-	case 501: return "Not Implemented";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	case 504: return "Gateway Timeout";
-	default: return NULL;
-	}
-}
-
 int cache_status_error(struct httpc_response *r)
 {
 	char body[4096], code[256], msg[512];
 	int status = httpc_resp_status(r);
-	const char *reason = reason_phrase(status);
+	const char *reason = *httpc_status_text(status) ? httpc_status_text(status) : NULL;
 	struct buf text = BUF_INIT;
 	size_t len = 0;
 	ssize_t n;
@@ -347,6 +325,20 @@ bool cache_ff_on(const char *name)
 		log_write(LOG_ERROR, (struct log_field[]){ { "error", quoted }, { "name", name }, { "value", v } }, 3,
 			  "Error while parsing the value of feature flag");
 		return false;
+	}
+	return on;
+}
+
+bool cache_ff_default_on(const char *name)
+{
+	const char *v = getenv(name);
+	bool on = true;
+
+	if (!v || !*v)
+		return true;
+	if (flags_parse_bool(&on, v) < 0) {
+		(void)cache_ff_on(name); /* logs the parse error */
+		return true;
 	}
 	return on;
 }

@@ -69,6 +69,9 @@ int cache_parallel_get(const char *url, int64_t total, int64_t chunk, int64_t co
 /* A feature flag the way upstream's featureflags.IsOn reads it: true only for a
  * strconv.ParseBool true; an unparseable value is logged as an error. */
 bool cache_ff_on(const char *name);
+/* The same for a flag that defaults to on (FF_USE_FASTZIP): true when unset, empty
+ * or unparseable (logged). */
+bool cache_ff_default_on(const char *name);
 
 /* Parallel ranged downloads and parallel parts: FF_USE_PARALLEL_CACHE_TRANSFER when
  * it is set (upstream's rules), and on when it is not (cihelper's default: the

@@ -4,6 +4,8 @@
 #ifndef COMMAND
 #error "define COMMAND before including commands.h"
 #endif
+COMMAND("artifacts-downloader", cmd_artifacts_downloader, CMD_RUNNER_LOG, "download and extract build artifacts (internal)")
+COMMAND("artifacts-uploader", cmd_artifacts_uploader, CMD_RUNNER_LOG, "create and upload build artifacts (internal)")
 COMMAND("cache-archiver", cmd_cache_archiver, CMD_RUNNER_LOG, "create and upload cache artifacts (internal)")
 COMMAND("cache-extractor", cmd_cache_extractor, CMD_RUNNER_LOG, "download and extract cache artifacts (internal)")
 COMMAND("cache-init", cmd_cache_init, 0, "changed permissions for cache paths (internal)")

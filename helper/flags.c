@@ -356,3 +356,48 @@ void flags_help(struct buf *out, const struct flag *tbl, size_t n)
 	}
 	buf_dispose(&col);
 }
+
+/* Go's time.Duration.String: "1h2m3.5s", "1.5s", "150ms", "0s". */
+void flags_format_duration(char *out, size_t size, int64_t ns)
+{
+	uint64_t u = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
+	const char *sign = ns < 0 ? "-" : "";
+	char frac[16] = "";
+
+	if (u == 0) {
+		snprintf(out, size, "0s");
+		return;
+	}
+	if (u < 1000) {
+		snprintf(out, size, "%s%lluns", sign, (unsigned long long)u);
+		return;
+	}
+	static const struct { uint64_t unit; int digits; const char *name; } small[] = {
+		{ 1000, 3, "\xc2\xb5s" }, { 1000000, 6, "ms" },
+	};
+	for (size_t i = 0; i < 2; i++)
+		if (u < small[i].unit * 1000) {
+			uint64_t whole = u / small[i].unit, rest = u % small[i].unit;
+			if (rest) {
+				snprintf(frac, sizeof(frac), ".%0*llu", small[i].digits, (unsigned long long)rest);
+				for (size_t l = strlen(frac); frac[l - 1] == '0'; l--)
+					frac[l - 1] = '\0';
+			}
+			snprintf(out, size, "%s%llu%s%s", sign, (unsigned long long)whole, frac, small[i].name);
+			return;
+		}
+	uint64_t secs = u / 1000000000u, rest = u % 1000000000u;
+	if (rest) {
+		snprintf(frac, sizeof(frac), ".%09llu", (unsigned long long)rest);
+		for (size_t l = strlen(frac); frac[l - 1] == '0'; l--)
+			frac[l - 1] = '\0';
+	}
+	uint64_t h = secs / 3600, m = secs / 60 % 60, s = secs % 60;
+	if (h)
+		snprintf(out, size, "%s%lluh%llum%llu%ss", sign, (unsigned long long)h, (unsigned long long)m,
+			 (unsigned long long)s, frac);
+	else if (m)
+		snprintf(out, size, "%s%llum%llu%ss", sign, (unsigned long long)m, (unsigned long long)s, frac);
+	else
+		snprintf(out, size, "%s%llu%ss", sign, (unsigned long long)s, frac);
+}

@@ -60,6 +60,8 @@ void flags_list_dispose(struct flag_list *l);
 
 /* Go's time.ParseDuration. */
 int flags_parse_duration(int64_t *out_ns, const char *s);
+/* Go's time.Duration.String, the inverse of flags_parse_duration. */
+void flags_format_duration(char *out, size_t size, int64_t ns);
 /* Go's strconv.ParseBool. */
 int flags_parse_bool(bool *out, const char *s);
 /* Prints "   --name value, -a value\thelp [$ENV]" lines as urfave does. */

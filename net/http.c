@@ -50,7 +50,11 @@ static const struct certs_tls *tls_for(struct httpc *c, const char *host)
 	for (size_t i = 0; i < c->ntls; i++)
 		if (!strcasecmp(c->tls[i].host, host))
 			return c->tls[i].tls;
-	if (certs_tls_new(&tls, &(struct certs_opts){ .host = host, .ca_file = c->o.ca_file }) < 0)
+	bool files = !c->o.tls_files_host || !strcasecmp(c->o.tls_files_host, host);
+	if (certs_tls_new(&tls, &(struct certs_opts){ .host = host,
+						     .ca_file = files ? c->o.ca_file : NULL,
+						     .cert_file = files ? c->o.cert_file : NULL,
+						     .key_file = files ? c->o.key_file : NULL }) < 0)
 		return NULL;
 	if (!(t = realloc(c->tls, (c->ntls + 1) * sizeof(*t))) || !(t[c->ntls].host = strdup(host))) {
 		if (t)
@@ -172,6 +176,20 @@ static int build_head(struct buf *h, const struct httpc *c, const struct httpc_r
 	buf_printf(h, "%s HTTP/1.1\r\nHost: ", u->target);
 	url_host_header(h, u);
 	buf_puts(h, "\r\n");
+	/* Go's order: Host, User-Agent, the body framing, then the other headers */
+	for (size_t i = 0; i < req->nheaders && !have_ua; i++)
+		if (!strcasecmp(req->headers[i].name, "User-Agent") && !strpbrk(req->headers[i].value, "\r\n")) {
+			buf_printf(h, "User-Agent: %s\r\n", req->headers[i].value);
+			have_ua = true;
+		}
+	if (!have_ua && c->o.user_agent)
+		buf_printf(h, "User-Agent: %s\r\n", c->o.user_agent);
+	if (body && body->len >= 0)
+		buf_printf(h, "Content-Length: %lld\r\n", (long long)body->len);
+	else if (body)
+		buf_puts(h, "Transfer-Encoding: chunked\r\n");
+	else if (!strcmp(method, "POST") || !strcmp(method, "PUT") || !strcmp(method, "PATCH"))
+		buf_puts(h, "Content-Length: 0\r\n");
 	if (proxy && !u->https && proxy->user)
 		put_basic(h, "Proxy-Authorization", proxy);
 	for (size_t i = 0; i < req->nheaders; i++) {
@@ -180,28 +198,22 @@ static int build_head(struct buf *h, const struct httpc *c, const struct httpc_r
 			return err_set(CIH_EUSAGE, "invalid HTTP header name \"%s\"", x->name);
 		if (strpbrk(x->value, "\r\n") || strchr(x->value, '\0') != x->value + strlen(x->value))
 			return err_set(CIH_EUSAGE, "invalid value for HTTP header %s", x->name);
-		if (ours(x->name) || (drop_sensitive && sensitive(req, x->name)))
+		if (ours(x->name) || (drop_sensitive && sensitive(req, x->name)) ||
+		    !strcasecmp(x->name, "User-Agent"))
 			continue;
-		have_ua |= !strcasecmp(x->name, "User-Agent");
 		have_auth |= !strcasecmp(x->name, "Authorization");
 		buf_printf(h, "%s: %s\r\n", x->name, x->value);
 	}
-	if (!have_ua && c->o.user_agent)
-		buf_printf(h, "User-Agent: %s\r\n", c->o.user_agent);
 	if (!have_auth && u->user && !drop_sensitive)
 		put_basic(h, "Authorization", u);
-	if (body && body->len >= 0)
-		buf_printf(h, "Content-Length: %lld\r\n", (long long)body->len);
-	else if (body)
-		buf_puts(h, "Transfer-Encoding: chunked\r\n");
-	else if (!strcmp(method, "POST") || !strcmp(method, "PUT") || !strcmp(method, "PATCH"))
-		buf_puts(h, "Content-Length: 0\r\n");
 	buf_puts(h, "\r\n");
 	return h->failed ? err_set(CIH_ENOMEM, "out of memory") : 0;
 }
 
+/* *conn_failed: the connection broke (the server may have answered early and
+ * closed), as opposed to the body source failing. */
 static int send_body(struct conn *conn, const struct httpc_body *body, int64_t deadline,
-		     const char *url)
+		     const char *url, bool *conn_failed)
 {
 	char *chunk = malloc(WRITE_BUF + 32);
 	int64_t sent = 0;
@@ -229,8 +241,8 @@ static int send_body(struct conn *conn, const struct httpc_body *body, int64_t d
 			if (body->len >= 0)
 				rc = err_set(CIH_ERR, "request body for %s ended after %lld of %lld bytes",
 					     url, (long long)sent, (long long)body->len);
-			else
-				rc = conn_write_all(conn, "0\r\n\r\n", 5);
+			else if ((rc = conn_write_all(conn, "0\r\n\r\n", 5)) < 0)
+				*conn_failed = true;
 			break;
 		}
 		sent += n;
@@ -244,8 +256,10 @@ static int send_body(struct conn *conn, const struct httpc_body *body, int64_t d
 		} else {
 			rc = conn_write_all(conn, chunk + 16, (size_t)n);
 		}
-		if (rc < 0)
+		if (rc < 0) {
+			*conn_failed = true;
 			break;
+		}
 	}
 	free(chunk);
 	return rc;
@@ -327,6 +341,21 @@ static int open_conn(struct httpc *c, const struct url *u, const struct url *pro
 	return rc;
 }
 
+/* The response head after a failed body write, if the server sent one. */
+static int early_answer(struct httpc_response *r)
+{
+	int rc = 0;
+	int saved = err_last()->code;
+	char msg[ERR_MSG_MAX];
+
+	snprintf(msg, sizeof(msg), "%s", err_last()->msg);
+	while (!r->headers_done && rc == 0)
+		rc = httpc__pump(r);
+	if (rc < 0 || !r->headers_done)
+		return err_set(saved, "%s", msg);
+	return 0;
+}
+
 /* One request/response head on one connection (reused or new). *retry_fresh is set
  * when a reused connection turned out dead before anything was answered. */
 static int exchange(struct httpc *c, const struct httpc_request *req, const char *method,
@@ -336,7 +365,7 @@ static int exchange(struct httpc *c, const struct httpc_request *req, const char
 	struct httpc_response *r = calloc(1, sizeof(*r));
 	struct buf head = BUF_INIT;
 	struct url proxy;
-	bool reused = false, via = false;
+	bool reused = false, via = false, conn_failed = false;
 	int rc;
 
 	*out = NULL;
@@ -362,11 +391,18 @@ static int exchange(struct httpc *c, const struct httpc_request *req, const char
 		reused = true;
 	else if ((rc = open_conn(c, u, via ? &proxy : NULL, &r->conn)) < 0)
 		goto fail;
-	if ((rc = conn_write_all(r->conn, head.ptr, head.len)) < 0 ||
-	    (body && (rc = send_body(r->conn, body, deadline, buf_cstr(&r->url))) < 0))
+	if ((rc = conn_write_all(r->conn, head.ptr, head.len)) < 0)
 		goto fail;
 	r->source = conn_source;
 	r->source_ctx = r->conn;
+	if (body && (rc = send_body(r->conn, body, deadline, buf_cstr(&r->url), &conn_failed)) < 0) {
+		/* A server refusing a body (403, 413) answers and closes while we write:
+		 * its answer, when one arrived, says more than the broken pipe. */
+		if (!conn_failed || early_answer(r) < 0)
+			goto fail;
+		err_clear();
+		r->no_reuse = true;
+	}
 	while (!r->headers_done)
 		if ((rc = httpc__pump(r)) < 0)
 			goto fail;
@@ -461,7 +497,7 @@ void httpc_resp_free(struct httpc_response *r)
 
 	if (!r)
 		return;
-	reuse = (r->message_done || (r->is_head && r->headers_done)) && !r->seglen &&
+	reuse = !r->no_reuse && (r->message_done || (r->is_head && r->headers_done)) && !r->seglen &&
 		r->rpos == r->rlen && http_should_keep_alive(&r->parser);
 	resp_free_now(r, reuse);
 }

@@ -17,7 +17,12 @@ struct httpc_opts {
 	int64_t io_timeout_ms;      /* each read or write while waiting; default 30 s */
 	int max_redirects;          /* default 10, as Go */
 	const char *user_agent;     /* NULL: none */
-	const char *ca_file;        /* extra roots for every host (certs_opts.ca_file) */
+	const char *ca_file;        /* extra roots (certs_opts.ca_file) */
+	const char *cert_file;      /* client certificate and key (certs_opts) */
+	const char *key_file;
+	/* when set, ca_file, cert_file and key_file apply to this host only (the
+	 * GitLab server, not the object storage it redirects to) */
+	const char *tls_files_host;
 };
 
 struct httpc_header {
@@ -69,6 +74,8 @@ int64_t httpc_resp_length(const struct httpc_response *r);
 const char *httpc_resp_url(const struct httpc_response *r);
 /* Body bytes, 0 at its end. A body cut short is an error, never a silent end. */
 ssize_t httpc_resp_read(struct httpc_response *r, void *data, size_t size);
+/* Go's http.StatusText: "Service Unavailable" for 503, "" when unknown. */
+const char *httpc_status_text(int status);
 /* Reads and drops up to limit bytes of what is left of the body (keep-alive). */
 int httpc_resp_drain(struct httpc_response *r, size_t limit);
 /* Gives the connection back for reuse when the body was read to its end. */

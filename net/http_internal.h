@@ -29,6 +29,7 @@ struct httpc_response {
 	size_t nheaders;
 	struct buf field, value;
 	bool in_value, headers_done, message_done, is_head, got_bytes;
+	bool no_reuse; /* the request body was cut short: the connection is spent */
 	size_t head_bytes;
 	char *rbuf;
 	size_t rlen, rpos;

@@ -42,6 +42,7 @@ expect_out_eq() { printf '%s\n' "$1" | diff -u - out.txt >diff.txt || fail "stdo
 expect_err_eq() { printf '%s\n' "$1" | diff -u - err.txt >diff.txt || fail "stderr differs: $(cat diff.txt)"; }
 # The runner log format without colour codes, for readable comparisons.
 plain_err() { sed 's/\x1b\[[0-9;]*m//g' err.txt; }
+expect_plain() { plain_err | grep -qF -- "$1" || fail "stderr lacks: $1"; }
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -111,4 +112,30 @@ fake_server() {
   PIDS+=($!)
   for _ in $(seq 50); do [ -s port.txt ] && break; sleep 0.1; done
   BASE="http://127.0.0.1:$(awk '{print $2}' port.txt)"
+}
+
+# gitlab_server [ARGS...]: the strict jobs-API fake (tests/servers/gitlab_fake.py) on
+# a free port with ./gl as its directory; sets $GL (the --url to give) and $TOKEN.
+# gl/requests.jsonl holds every request; gl/script.json (gl_script) injects failures.
+gitlab_server() {
+  mkdir -p gl
+  TOKEN=test-job-token
+  python3 "$CIH_TESTS/servers/gitlab_fake.py" --dir "$PWD/gl" --script "$PWD/gl/script.json" "$@" >gl.port 2>gl.log &
+  PIDS+=($!)
+  for _ in $(seq 100); do [ -s gl.port ] && break; sleep 0.1; done
+  [ -s gl.port ] || fail "the GitLab fake did not start: $(cat gl.log)"
+  GL="http://127.0.0.1:$(awk '{print $2}' gl.port)"
+}
+# gl_script JSON: the fake's failure script (read on every request).
+gl_script() { printf '%s\n' "$1" > gl/script.json.tmp && mv gl/script.json.tmp gl/script.json; }
+# gl_requests: how many requests the fake has seen.
+gl_requests() { [ -f gl/requests.jsonl ] && wc -l < gl/requests.jsonl || echo 0; }
+# gl_req N PYEXPR: evaluates PYEXPR with r = request N (1-based; -1 the last), prints it.
+gl_req() {
+  python3 - "$1" "$2" <<'PY'
+import json, sys
+reqs = [json.loads(l) for l in open("gl/requests.jsonl")]
+n = int(sys.argv[1]); r = reqs[n - 1 if n > 0 else n]
+print(eval(sys.argv[2]))
+PY
 }
