@@ -216,3 +216,32 @@ PY
   expect_status 1
   expect_err 'parsing time "yesterday"'
 }
+
+t_zip64_five_gib_streamed_in_bounded_memory() {
+  [ -z "$CIH_EXEC" ] || skip "5 GiB through an emulated CPU takes too long; covered on the native arch"
+  [ "$(df -Pk . | awk 'NR == 2 {print $4}')" -gt 8000000 ] || skip "needs 8 GB free for the stored 5 GiB upload"
+  gitlab_server
+  mkdir big && truncate -s 5G big/sparse && printf 'end' >> big/sparse && printf 'small' > big/z.txt
+  # peak RSS of the uploader itself, from the kernel's accounting of the child
+  python3 - "$CIH_BIN" "$GL" "$TOKEN" <<'PY' > rss.txt 2> err.txt || fail "upload failed: $(cat err.txt)"
+import resource, subprocess, sys
+rc = subprocess.call([sys.argv[1], "artifacts-uploader", "--url", sys.argv[2], "--token", sys.argv[3],
+                      "--id", "50", "--path", "big", "--compression-level", "fastest"], timeout=600)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)
+sys.exit(rc)
+PY
+  [ "$(cat rss.txt)" -le 64 ] || fail "peak RSS $(cat rss.txt) MiB for a 5 GiB upload"
+  python3 - <<'PY' || fail "zip64 records: $(unzip -lv gl/jobs/50/artifacts.zip | tail -3)"
+import zipfile
+z = zipfile.ZipFile("gl/jobs/50/artifacts.zip")
+i = z.getinfo("big/sparse")
+assert i.file_size == 5 * 2**30 + 3 and i.compress_size == i.file_size, (i.file_size, i.compress_size)
+assert i.extract_version >= 45 and i.header_offset < 2**32, i.extract_version
+j = z.getinfo("big/z.txt")
+assert j.header_offset > 2**32 and z.read("big/z.txt") == b"small", j.header_offset
+with z.open(i) as f:
+    f.seek(i.file_size - 3)
+    assert f.read() == b"end"
+PY
+  rm -rf gl/jobs/50 big
+}
