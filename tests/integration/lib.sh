@@ -11,12 +11,12 @@ PIDS=()
 trap 'for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null; done; true' EXIT
 
 # No call may hang the suite: health-check, for one, retries for ever by design.
-cih() { timeout "${CIH_TIMEOUT:-60}" $CIH_EXEC "$CIH_BIN" "$@"; }
+cih() { timeout -k 10 "${CIH_TIMEOUT:-60}" $CIH_EXEC "$CIH_BIN" "$@"; }
 run() { cih "$@" >out.txt 2>err.txt; STATUS=$?; }
 run_as() {
   local name=$1; shift
   ln -sf "$CIH_BIN" "./$name"
-  timeout "${CIH_TIMEOUT:-60}" $CIH_EXEC "./$name" "$@" >out.txt 2>err.txt; STATUS=$?
+  timeout -k 10 "${CIH_TIMEOUT:-60}" $CIH_EXEC "./$name" "$@" >out.txt 2>err.txt; STATUS=$?
 }
 
 fail() {
@@ -31,7 +31,7 @@ expect_status() { [ "$STATUS" = "$1" ] || fail "exit status $STATUS, want $1"; }
 run_env() {
   local vars=()
   while [ $# -gt 0 ] && [[ $1 == *=* ]]; do vars+=("$1"); shift; done
-  env -i PATH="$PATH" "${vars[@]}" timeout "${CIH_TIMEOUT:-60}" $CIH_EXEC "$CIH_BIN" "$@" >out.txt 2>err.txt
+  env -i PATH="$PATH" "${vars[@]}" timeout -k 10 "${CIH_TIMEOUT:-60}" $CIH_EXEC "$CIH_BIN" "$@" >out.txt 2>err.txt
   STATUS=$?
 }
 expect_out() { grep -qF -- "$1" out.txt || fail "stdout lacks: $1"; }
