@@ -18,6 +18,7 @@
 #include "buf.h"
 #include "error.h"
 #include "flags.h"
+#include "glapi.h"
 #include "log.h"
 
 /* A buffer is allocated at this size: bigger values are refused, not attempted. */
@@ -75,14 +76,7 @@ void cache_clean_url(struct buf *out, const char *raw)
 
 void cache_xml_text(char *out, size_t size, const char *body, const char *tag)
 {
-	char open[24], close[24];
-	const char *s, *e;
-
-	snprintf(open, sizeof(open), "<%s>", tag);
-	snprintf(close, sizeof(close), "</%s>", tag);
-	out[0] = '\0';
-	if ((s = strstr(body, open)) && (e = strstr(s += strlen(open), close)))
-		snprintf(out, size, "%.*s", (int)(e - s), s);
+	glapi_xml_text(out, size, body, tag);
 }
 
 int cache_status_error(struct httpc_response *r)

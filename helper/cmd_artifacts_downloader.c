@@ -435,12 +435,7 @@ int cmd_artifacts_downloader(int argc, char **argv)
 {
 	struct opts o = { .retry = 2, .retry_time = 1000000000 };
 	const struct flag flags[] = {
-		{ "id", NULL, FLAG_INT, &o.id, "CI_JOB_ID", "The build ID to download and upload artifacts for", 0, NULL },
-		{ "token", NULL, FLAG_STR, &o.token, "CI_JOB_TOKEN", "Build token", 0, NULL },
-		{ "url", NULL, FLAG_STR, &o.url, "CI_SERVER_URL", "GitLab CI URL", 0, NULL },
-		{ "tls-ca-file", NULL, FLAG_STR, &o.ca_file, "CI_SERVER_TLS_CA_FILE", "File containing the certificates to verify the peer when using HTTPS", 0, NULL },
-		{ "tls-cert-file", NULL, FLAG_STR, &o.cert_file, "CI_SERVER_TLS_CERT_FILE", "File containing certificate for TLS client auth with runner when using HTTPS", 0, NULL },
-		{ "tls-key-file", NULL, FLAG_STR, &o.key_file, "CI_SERVER_TLS_KEY_FILE", "File containing private key for TLS client auth with runner when using HTTPS", 0, NULL },
+		GLAPI_JOB_FLAGS(o),
 		{ "retry", NULL, FLAG_INT, &o.retry, NULL, "How many times to retry upload", 0, NULL },
 		{ "retry-time", NULL, FLAG_DURATION, &o.retry_time, NULL, "How long to wait between retries", 0, NULL },
 		{ "transfer-meter-frequency", NULL, FLAG_DURATION, &o.meter_freq, "TRANSFER_METER_FREQUENCY", "If set to more than 0s it enables an interactive transfer meter", 0, NULL },

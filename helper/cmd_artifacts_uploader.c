@@ -306,12 +306,7 @@ int cmd_artifacts_uploader(int argc, char **argv)
 {
 	struct opts o = { .name = "artifacts", .timeout = 3600LL * 1000000000, .header_timeout = 600LL * 1000000000 };
 	const struct flag flags[] = {
-		{ "id", NULL, FLAG_INT, &o.id, "CI_JOB_ID", "The build ID to download and upload artifacts for", 0, NULL },
-		{ "token", NULL, FLAG_STR, &o.token, "CI_JOB_TOKEN", "Build token", 0, NULL },
-		{ "url", NULL, FLAG_STR, &o.url, "CI_SERVER_URL", "GitLab CI URL", 0, NULL },
-		{ "tls-ca-file", NULL, FLAG_STR, &o.ca_file, "CI_SERVER_TLS_CA_FILE", "File containing the certificates to verify the peer when using HTTPS", 0, NULL },
-		{ "tls-cert-file", NULL, FLAG_STR, &o.cert_file, "CI_SERVER_TLS_CERT_FILE", "File containing certificate for TLS client auth with runner when using HTTPS", 0, NULL },
-		{ "tls-key-file", NULL, FLAG_STR, &o.key_file, "CI_SERVER_TLS_KEY_FILE", "File containing private key for TLS client auth with runner when using HTTPS", 0, NULL },
+		GLAPI_JOB_FLAGS(o),
 		{ "path", NULL, FLAG_LIST, &o.paths, NULL, "Add paths to archive", 0, NULL },
 		{ "exclude", NULL, FLAG_LIST, &o.excludes, NULL, "Exclude paths from the archive", 0, NULL },
 		{ "untracked", NULL, FLAG_BOOL, &o.untracked, NULL, "Add git untracked files", 0, NULL },

@@ -25,6 +25,19 @@ struct glapi_opts {
 
 struct glapi;
 
+/* common.JobCredentials: the flags both artifact commands take (their options struct
+ * has id, token, url, ca_file, cert_file and key_file). */
+#define GLAPI_JOB_FLAGS(o)                                                                        \
+	{ "id", NULL, FLAG_INT, &(o).id, "CI_JOB_ID", "The build ID to download and upload artifacts for", 0, NULL }, \
+	{ "token", NULL, FLAG_STR, &(o).token, "CI_JOB_TOKEN", "Build token", 0, NULL },             \
+	{ "url", NULL, FLAG_STR, &(o).url, "CI_SERVER_URL", "GitLab CI URL", 0, NULL },              \
+	{ "tls-ca-file", NULL, FLAG_STR, &(o).ca_file, "CI_SERVER_TLS_CA_FILE",                       \
+	  "File containing the certificates to verify the peer when using HTTPS", 0, NULL },          \
+	{ "tls-cert-file", NULL, FLAG_STR, &(o).cert_file, "CI_SERVER_TLS_CERT_FILE",                 \
+	  "File containing certificate for TLS client auth with runner when using HTTPS", 0, NULL },  \
+	{ "tls-key-file", NULL, FLAG_STR, &(o).key_file, "CI_SERVER_TLS_KEY_FILE",                    \
+	  "File containing private key for TLS client auth with runner when using HTTPS", 0, NULL }
+
 int glapi_open(struct glapi **out, const struct glapi_opts *o);
 void glapi_close(struct glapi *a);
 /* "<scheme>://<host>/.../api/v4/" */
@@ -56,6 +69,8 @@ int glapi_send(struct glapi *a, struct glapi_call *call, struct httpc_response *
 
 /* Reads up to limit bytes of the reply body into body (the rest stays unread). */
 int glapi_read_body(struct httpc_response *r, struct buf *body, size_t limit);
+/* The text between <tag> and </tag> of an XML body, "" when absent. */
+void glapi_xml_text(char *out, size_t size, const char *body, const char *tag);
 /* The status text the runner logs: "201 Created" for 2xx; for a JSON reply
  * "<METHOD> <url>: <code> <text> (<message>)"; with xml, an object-storage
  * <Error> as "<code> <text> (<Code>: <Message>)"; else "<code> <text>". */

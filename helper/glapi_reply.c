@@ -67,7 +67,7 @@ static void json_message(struct buf *out, const cJSON *m)
 	}
 }
 
-static void xml_text(char *out, size_t size, const char *body, const char *tag)
+void glapi_xml_text(char *out, size_t size, const char *body, const char *tag)
 {
 	char open[32], close[32];
 	const char *s, *e;
@@ -109,8 +109,8 @@ void glapi_status_text(struct buf *out, struct httpc_response *r, const char *bo
 	}
 	if (xml && (mime_is(r, "application/xml") || mime_is(r, "text/xml"))) {
 		char code[256], message[512];
-		xml_text(code, sizeof(code), body, "Code");
-		xml_text(message, sizeof(message), body, "Message");
+		glapi_xml_text(code, sizeof(code), body, "Code");
+		glapi_xml_text(message, sizeof(message), body, "Message");
 		if (*code)
 			buf_printf(out, "%s (%s: %s)", line, code, message);
 		else
