@@ -83,7 +83,8 @@ const char *glapi_correlation_id(struct httpc_response *r, const char *sent);
 void glapi_trace_response(struct httpc_response *r, const char *body, size_t len,
 			  const struct log_field *base, size_t nbase);
 
-/* helpers.ShortenToken: known prefixes stripped, then 9 characters. */
+/* The log field "token": 9 hex digits of the token's SHA-256 (upstream's
+ * ShortenToken shows 9 characters of the token itself). */
 void glapi_short_token(char *out, size_t size, const char *token);
 /* "gitlab-runner-helper <version> (<branch>; <toolchain>; linux/<arch>)" */
 void glapi_user_agent(struct buf *out);
