@@ -24,6 +24,7 @@ struct glapi {
 	struct buf base, ua;
 	char *token;
 	char *host;
+	int64_t timeout_ms; /* each request, body included (Go's Client.Timeout) */
 };
 
 void glapi_request_id(char out[33])
@@ -86,6 +87,7 @@ int glapi_open(struct glapi **out, const struct glapi_opts *o)
 	url_dispose(&u);
 	glapi_user_agent(&a->ua);
 	a->token = strdup(o->token ? o->token : "");
+	a->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 60 * 60000;
 	if (!a->host || !a->token || a->ua.failed) {
 		rc = err_set(CIH_ENOMEM, "out of memory");
 		goto fail;
@@ -192,7 +194,7 @@ int glapi_send(struct glapi *a, struct glapi_call *call, struct httpc_response *
 
 		glapi_request_id(call->request_id);
 		struct httpc_request req = { .method = call->method, .url = buf_cstr(&url), .headers = h,
-					     .nheaders = n, .body = call->body, .timeout_ms = 0,
+					     .nheaders = n, .body = call->body, .timeout_ms = a->timeout_ms,
 					     .flags = (call->flags & GLAPI_NO_REDIRECTS) ? HTTPC_NO_REDIRECTS : 0 };
 		if ((rc = httpc_send(a->http, &req, &r)) < 0) {
 			err_prefix("couldn't execute %s against %s", call->method, buf_cstr(&url));

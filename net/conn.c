@@ -26,6 +26,7 @@ struct conn {
 	struct conn_transport over; /* used instead of fd when over.read is set */
 	int64_t io_timeout_ms;
 	int64_t deadline; /* monotonic ms of the current operation; 0: none */
+	int64_t hard_deadline; /* the caller's bound on every operation; 0: none */
 	int last_errno;   /* what the BIO saw, for the error text */
 	char host[256];
 	mbedtls_ssl_context ssl;
@@ -37,6 +38,13 @@ static void begin(struct conn *c)
 {
 	c->last_errno = 0;
 	c->deadline = c->io_timeout_ms > 0 ? clock_now_ms() + c->io_timeout_ms : 0;
+	if (c->hard_deadline && (!c->deadline || c->hard_deadline < c->deadline))
+		c->deadline = c->hard_deadline;
+}
+
+void conn_set_deadline(struct conn *c, int64_t at_ms)
+{
+	c->hard_deadline = at_ms;
 }
 
 /* Waits until fd is ready for events or the operation's deadline passes. */

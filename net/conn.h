@@ -43,5 +43,8 @@ void conn_describe(struct conn *c, struct buf *out);
 /* The server certificate (DER) of a TLS connection, valid until conn_close. */
 int conn_peer_cert(struct conn *c, const unsigned char **der, size_t *len);
 void conn_close(struct conn *c);
+/* No read or write waits past this monotonic time (ms; 0: only the I/O timeout):
+ * the HTTP client's whole-exchange timeout. */
+void conn_set_deadline(struct conn *c, int64_t at_ms);
 
 #endif

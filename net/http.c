@@ -391,6 +391,7 @@ static int exchange(struct httpc *c, const struct httpc_request *req, const char
 		reused = true;
 	else if ((rc = open_conn(c, u, via ? &proxy : NULL, &r->conn)) < 0)
 		goto fail;
+	conn_set_deadline(r->conn, deadline);
 	if ((rc = conn_write_all(r->conn, head.ptr, head.len)) < 0)
 		goto fail;
 	r->source = conn_source;

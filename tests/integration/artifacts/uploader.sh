@@ -246,3 +246,13 @@ with z.open(i) as f:
 PY
   rm -rf gl/jobs/50 big
 }
+
+t_timeout_bounds_each_request() {
+  gitlab_server; tree
+  gl_script '{"upload": [{"delay": 4}, {"delay": 4}, {"delay": 4}]}'
+  CIH_TIMEOUT=60 upload --path out/a.txt --timeout 1s
+  expect_status 1
+  # the fake logs a request when it answers: count the attempts on our side
+  [ "$(grep -c 'coordinator... error' err.txt)" = 3 ] || fail "$(grep -c 'coordinator... error' err.txt) attempts, want 3"
+  plain_err | grep -q 'FATAL: couldn.t execute POST against .*tim' || fail "no timeout error"
+}
