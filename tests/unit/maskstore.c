@@ -158,9 +158,13 @@ TEST(maskstore_damage_is_an_error)
 	CHECK_OK(maskstore_add(&s, "alpha", 5));
 	maskstore_close(&s);
 
-	/* a flipped ciphertext byte fails authentication */
+	/* a changed ciphertext byte fails authentication (a base64 digit that differs
+	 * from the one there: writing a fixed 'A' changed nothing one time in 64) */
+	char c;
 	fd = open("d/masking.db", O_RDWR);
-	CHECK(pwrite(fd, "A", 1, 32 + 40) == 1);
+	CHECK(pread(fd, &c, 1, 32 + 40) == 1);
+	c = c == 'A' ? 'B' : 'A';
+	CHECK(pwrite(fd, &c, 1, 32 + 40) == 1);
 	close(fd);
 	CHECK_OK(maskstore_open(&s, "d"));
 	CHECK_FAILS(maskstore_each(&s, collect, &got), CIH_ECORRUPT);
