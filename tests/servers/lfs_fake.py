@@ -45,7 +45,8 @@ Routes (P is any path prefix: /group/repo.git/info/lfs, /custom/lfs, ...):
       (when one did; else 422 {"message"}), then renamed into the store; 200 {}.
   POST /_lfs/verify   Bearer; {"oid", "size"}: 200 {} when stored with that size, else 404.
   POST P/locks/verify, GET P/locks   Basic; 200 {"ours": [], "theirs": []} / {"locks": []}
-      (git-lfs asks before a push; there are never locks).
+      (git-lfs asks before a push; there are never locks; with lfs.locksverify unset it
+      then prints a "Locking support detected" hint: set it to false to silence that).
   Anything else: with --git-root, git smart HTTP by Debian's
       /usr/lib/git-core/git-http-backend as a CGI (GIT_PROJECT_ROOT=R, export all,
       receive-pack enabled, REMOTE_USER = the Basic user, HOME=D; chunked and gzip
@@ -59,7 +60,7 @@ the batch's headers and JSON; a bad oid or Range; an expired action used) gets 4
 {"message": "<what is wrong>"} (401 for an expired action) and is recorded.
 --script F: failure injection, re-read on every request (write it atomically):
   {"batch": [step, ...], "download": [...], "upload": [...], "verify": [...],
-   "git": [...], "objects": {"<oid>": [...]}}
+   "locks": [...], "git": [...], "objects": {"<oid>": [...]}}
   Each request that passed the credential check (Basic or Bearer) takes its route's next
   step; a download of <oid> takes from "objects"[<oid>] first, then from "download".
   When the steps are used up, normal behaviour. The counts of steps taken persist
@@ -89,12 +90,12 @@ out (a client holding its answer finds its line): {"n", "method", "path", "query
 string), "headers" [[name, value]] (as received), "user" (the Basic user that passed,
 else null), "auth" ("basic" | "bearer" | null), "route" ("batch" | "download" |
 "upload" | "verify" | "locks" | "git" | null), "endpoint" (P of a batch or locks
-route), "operation", "objects" (oids asked, batch), "ref" (the batch's ref name),
-"oid" (download, upload, verify), "range" (the Range header), "bytes" (body bytes
-sent by a download or received by an upload), "step" (index of the script step
-taken, or null), "step_list" ("batch", "objects:<oid>", ...), "status" (int, or
-"reset"), "violation" (text or null), "reason" (why a 401/404/422, or null)}, plus
-"script_error" when the script could not be read.
+route), "operation", "objects" (oids asked, batch), "object_count" (their number),
+"ref" (the batch's ref name), "oid" (download, upload, verify), "range" (the Range
+header), "bytes" (body bytes sent by a download or received by an upload), "step"
+(index of the script step taken, or null), "step_list" ("batch", "objects:<oid>",
+...), "status" (int, or "reset"), "violation" (text or null), "reason" (why a
+401/404/422, or null)}, plus "script_error" when the script could not be read.
 `count D FIELD=VALUE...` counts the lines where every FIELD's value, as JSON text
 without quotes for strings (200, null, true), equals VALUE, e.g.
   lfs_fake.py count D route=download oid=<oid> status=200
@@ -363,7 +364,7 @@ class Handler(BaseHTTPRequestHandler):
     def new_rec(self):
         return {"n": self.server.state.next_n(), "method": self.command, "path": None, "query": "",
                 "headers": [], "user": None, "auth": None, "route": None, "endpoint": None,
-                "operation": None, "objects": None, "ref": None, "oid": None, "range": None,
+                "operation": None, "objects": None, "object_count": None, "ref": None, "oid": None, "range": None,
                 "bytes": None, "step": None, "step_list": None, "status": None, "violation": None,
                 "reason": None}
 
@@ -576,6 +577,7 @@ class Handler(BaseHTTPRequestHandler):
         if not isinstance(objs, list) or not objs:
             raise Violation("objects is not a non-empty list")
         rec["objects"] = [o.get("oid") if isinstance(o, dict) else None for o in objs]
+        rec["object_count"] = len(objs)
         for o in objs:
             if not isinstance(o, dict) or not isinstance(o.get("oid"), str) or not OID.match(o["oid"]):
                 raise Violation("object %r: oid is not 64 lowercase hex digits" % (o,))

@@ -42,6 +42,7 @@ git config --global user.email lfs@example.invalid
 git config --global init.defaultBranch main
 git lfs install >/dev/null
 # The pusher's credentials come from a helper (after a 401), the cloner's from the URL.
+# shellcheck disable=SC2016
 git config --global credential.helper \
   '!f(){ [ "$1" = get ] || return 0; echo username=gitlab-ci-token; echo password=test-job-token; }; f'
 count() { python3 "$fake" count "$tmp/srv" "$@"; }
@@ -60,7 +61,8 @@ git init -q "$work"
 check "git push stored the 3 LFS objects" test "$(find "$tmp/srv/objects" -type f | wc -l)" = 3
 check "git push updated the bare repository" \
   test "$(git -C "$tmp/root/group/repo.git" rev-parse main 2>/dev/null)" = "$(git -C "$work" rev-parse main)"
-check "the upload batch named the ref" test "$(count route=batch operation=upload ref=refs/heads/main)" -ge 1
+check "the upload batch named the ref and 3 objects" \
+  test "$(count route=batch operation=upload ref=refs/heads/main object_count=3)" -ge 1
 check "the pusher authenticated as gitlab-ci-token" test "$(count route=git user=gitlab-ci-token)" -ge 2
 check "3 PUTs, 3 verifies" test "$(count route=upload status=200)/$(count route=verify status=200)" = 3/3
 
