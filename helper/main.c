@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "../git/gitcli.h"
+#include "../git/lfs.h"
 #include "app.h"
 #include "redact.h"
 

@@ -54,7 +54,8 @@ static const struct certs_tls *tls_for(struct httpc *c, const char *host)
 	if (certs_tls_new(&tls, &(struct certs_opts){ .host = host,
 						     .ca_file = files ? c->o.ca_file : NULL,
 						     .cert_file = files ? c->o.cert_file : NULL,
-						     .key_file = files ? c->o.key_file : NULL }) < 0)
+						     .key_file = files ? c->o.key_file : NULL,
+						     .insecure = c->o.insecure }) < 0)
 		return NULL;
 	if (!(t = realloc(c->tls, (c->ntls + 1) * sizeof(*t))) || !(t[c->ntls].host = strdup(host))) {
 		if (t)

@@ -23,6 +23,7 @@ struct httpc_opts {
 	/* when set, ca_file, cert_file and key_file apply to this host only (the
 	 * GitLab server, not the object storage it redirects to) */
 	const char *tls_files_host;
+	bool insecure; /* no certificate verification (git's http.sslVerify=false): warn first */
 };
 
 struct httpc_header {
