@@ -12,6 +12,7 @@
 #include "../helper/error.h"
 #include "../helper/redact.h"
 #include "gconf.h"
+#include "lfs_gitfilter.h"
 #include "tls_stream.h"
 
 #define GITCMD(name, entry, flags) int entry(int argc, char **argv);
@@ -122,7 +123,7 @@ int gitcli_libgit2(void)
 		return 0;
 	if (git_libgit2_init() < 0)
 		return gitcli_fatal("cannot initialise libgit2"), -1;
-	if (gtls_register() < 0)
+	if (gtls_register() < 0 || lfs_gitfilter_register() < 0)
 		return gitcli_fatal("%s", err_last()->msg), -1;
 	/* ownership is checked against our own config stack (gconf_repo_open) */
 	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
