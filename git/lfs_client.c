@@ -143,11 +143,14 @@ int lfs_client_init(struct lfs_client *c, git_repository *repo, git_config *cfg,
 	}
 	free(access);
 	git_error_clear();
+	if (rc == 0)
+		rc = httpc_new(&c->http, &c->hopts);
 	return rc;
 }
 
 void lfs_client_dispose(struct lfs_client *c)
 {
+	httpc_free(c->http);
 	lfs_endpoint_dispose(&c->ep);
 	free(c->ref);
 	free(c->ca);
@@ -169,7 +172,7 @@ void lfs_client_dispose(struct lfs_client *c)
 
 int lfs_client_new_http(struct lfs_client *c, struct httpc **out)
 {
-	return httpc_new(out, &c->hopts);
+	return httpc_new_sibling(out, c->http);
 }
 
 char *lfs_client_auth(struct lfs_client *c)

@@ -60,6 +60,7 @@ struct lfs_client {
 	git_config *cfg; /* borrowed */
 	char *ref;       /* the batch's "ref", or NULL */
 	struct httpc_opts hopts;
+	struct httpc *http; /* the TLS configurations every thread's client shares */
 	char *ca, *cert, *key;
 	char *ua;
 	struct lfs_hdr *extra; /* http.extraHeader values that apply */

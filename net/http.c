@@ -1,6 +1,7 @@
 #include "http.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,23 +34,31 @@ struct tls_entry {
 	struct certs_tls *tls;
 };
 
+/* TLS configurations by host, shared by a client and its siblings (threads):
+ * entries are only added, so a configuration handed out stays valid. */
+struct tls_table {
+	pthread_mutex_t mu;
+	int refs;
+	struct tls_entry *v;
+	size_t n;
+};
+
 struct httpc {
 	struct httpc_opts o;
 	struct pooled idle[POOL_SIZE];
-	struct tls_entry *tls;
-	size_t ntls;
+	struct tls_table *tls;
 };
 
 /* ---- connections ----------------------------------------------------------- */
 
-static const struct certs_tls *tls_for(struct httpc *c, const char *host)
+static const struct certs_tls *tls_lookup(struct httpc *c, struct tls_table *tt, const char *host)
 {
 	struct tls_entry *t;
 	struct certs_tls *tls;
 
-	for (size_t i = 0; i < c->ntls; i++)
-		if (!strcasecmp(c->tls[i].host, host))
-			return c->tls[i].tls;
+	for (size_t i = 0; i < tt->n; i++)
+		if (!strcasecmp(tt->v[i].host, host))
+			return tt->v[i].tls;
 	bool files = !c->o.tls_files_host || !strcasecmp(c->o.tls_files_host, host);
 	if (certs_tls_new(&tls, &(struct certs_opts){ .host = host,
 						     .ca_file = files ? c->o.ca_file : NULL,
@@ -57,15 +66,25 @@ static const struct certs_tls *tls_for(struct httpc *c, const char *host)
 						     .key_file = files ? c->o.key_file : NULL,
 						     .insecure = c->o.insecure }) < 0)
 		return NULL;
-	if (!(t = realloc(c->tls, (c->ntls + 1) * sizeof(*t))) || !(t[c->ntls].host = strdup(host))) {
+	if (!(t = realloc(tt->v, (tt->n + 1) * sizeof(*t))) || !(t[tt->n].host = strdup(host))) {
 		if (t)
-			c->tls = t;
+			tt->v = t;
 		certs_tls_free(tls);
 		err_set(CIH_ENOMEM, "out of memory");
 		return NULL;
 	}
-	c->tls = t;
-	t[c->ntls++].tls = tls;
+	tt->v = t;
+	t[tt->n++].tls = tls;
+	return tls;
+}
+
+static const struct certs_tls *tls_for(struct httpc *c, const char *host)
+{
+	const struct certs_tls *tls;
+
+	pthread_mutex_lock(&c->tls->mu);
+	tls = tls_lookup(c, c->tls, host);
+	pthread_mutex_unlock(&c->tls->mu);
 	return tls;
 }
 
@@ -513,6 +532,12 @@ int httpc_new(struct httpc **out, const struct httpc_opts *opts)
 		return err_set(CIH_ENOMEM, "out of memory");
 	if (opts)
 		c->o = *opts;
+	if (!(c->tls = calloc(1, sizeof(*c->tls)))) {
+		free(c);
+		return err_set(CIH_ENOMEM, "out of memory");
+	}
+	pthread_mutex_init(&c->tls->mu, NULL);
+	c->tls->refs = 1;
 	if (c->o.connect_timeout_ms <= 0)
 		c->o.connect_timeout_ms = 30000;
 	if (c->o.io_timeout_ms <= 0)
@@ -529,10 +554,34 @@ void httpc_free(struct httpc *c)
 		conn_close(c->idle[i].conn);
 		free(c->idle[i].key);
 	}
-	for (size_t i = 0; i < c->ntls; i++) {
-		free(c->tls[i].host);
-		certs_tls_free(c->tls[i].tls);
+	pthread_mutex_lock(&c->tls->mu);
+	if (--c->tls->refs == 0) {
+		pthread_mutex_unlock(&c->tls->mu);
+		for (size_t i = 0; i < c->tls->n; i++) {
+			free(c->tls->v[i].host);
+			certs_tls_free(c->tls->v[i].tls);
+		}
+		free(c->tls->v);
+		pthread_mutex_destroy(&c->tls->mu);
+		free(c->tls);
+	} else {
+		pthread_mutex_unlock(&c->tls->mu);
 	}
-	free(c->tls);
 	free(c);
+}
+
+int httpc_new_sibling(struct httpc **out, struct httpc *parent)
+{
+	struct httpc *c = calloc(1, sizeof(*c));
+
+	*out = NULL;
+	if (!c)
+		return err_set(CIH_ENOMEM, "out of memory");
+	c->o = parent->o;
+	c->tls = parent->tls;
+	pthread_mutex_lock(&c->tls->mu);
+	c->tls->refs++;
+	pthread_mutex_unlock(&c->tls->mu);
+	*out = c;
+	return 0;
 }

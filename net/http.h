@@ -58,6 +58,9 @@ struct httpc_request {
 };
 
 int httpc_new(struct httpc **out, const struct httpc_opts *opts);
+/* A client for another thread: its own connections, the parent's options and
+ * TLS configurations (built once per host, shared; either may be freed first). */
+int httpc_new_sibling(struct httpc **out, struct httpc *parent);
 void httpc_free(struct httpc *c);
 
 /* Sends the request and reads the response head; the body is read with
