@@ -261,7 +261,6 @@ static int status_error(const struct lfs_client *c, int status, const struct buf
 	else
 		rc = err_set(CIH_EHTTP, "Git LFS: batch request to %s/objects/batch failed: HTTP %d: %s", c->ep.url,
 			     status, m);
-	err_set(rc, "%s", err_last()->msg);
 	free(msg);
 	return rc;
 }

@@ -1,6 +1,7 @@
 /* The git-lfs command line. */
 #include "lfs.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -329,6 +330,18 @@ static bool filters_installed(struct repo *r)
 	return yes;
 }
 
+/* One flush of the file system for every object and file written, instead of an
+ * fsync per file (renames made them appear whole already). */
+static void flush_fs(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		syncfs(fd);
+		close(fd);
+	}
+}
+
 /* Downloads what entries need (oids unique, local ones skipped) and, with co,
  * checks out every entry whose object is there. */
 static int fetch_entries(struct repo *r, struct lfs_entries *e, const char *remote, struct lfs_co *co,
@@ -405,7 +418,9 @@ static int fetch_entries(struct repo *r, struct lfs_entries *e, const char *remo
 		rc = fail("%s", err_last()->msg);
 	if (co && co->failed && rc == 0)
 		rc = EXIT_FAIL;
-	sync(); /* one flush for every object and file written, instead of one per file */
+	flush_fs(r->store.root);
+	if (co && co->workdir)
+		flush_fs(co->workdir);
 	return rc;
 }
 
