@@ -308,15 +308,29 @@ struct pull {
 	struct lfs_co *co; /* NULL: fetch only */
 };
 
+static int by_oid(const void *a, const void *b)
+{
+	return strcmp(((const struct lfs_entry *)a)->p.oid, ((const struct lfs_entry *)b)->p.oid);
+}
+
+/* entries are sorted by oid: every path of the object that arrived */
 static void on_downloaded(void *ctx, struct lfs_xfer_obj *o)
 {
 	struct pull *p = ctx;
+	size_t lo = 0, hi = p->e->n;
 
 	if (!p->co)
 		return;
-	for (size_t i = 0; i < p->e->n; i++)
-		if (!strcmp(p->e->v[i].p.oid, o->w.oid))
-			lfs_co_file(p->co, &p->e->v[i]);
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(p->e->v[mid].p.oid, o->w.oid) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < p->e->n && !strcmp(p->e->v[lo].p.oid, o->w.oid); lo++)
+		lfs_co_file(p->co, &p->e->v[lo]);
 }
 
 static bool filters_installed(struct repo *r)
@@ -356,28 +370,23 @@ static int fetch_entries(struct repo *r, struct lfs_entries *e, const char *remo
 
 	if (!o)
 		return fail("out of memory");
+	qsort(e->v, e->n, sizeof(*e->v), by_oid);
 	for (size_t i = 0; i < e->n; i++) {
-		bool dup = false;
+		bool local;
 
-		if (e->v[i].p.size == 0)
+		if (i > 0 && !strcmp(e->v[i].p.oid, e->v[i - 1].p.oid)) {
+			if (co && (n == 0 || strcmp(o[n - 1].w.oid, e->v[i].p.oid)))
+				lfs_co_file(co, &e->v[i]); /* its object is local */
 			continue;
-		for (size_t j = 0; j < n && !dup; j++)
-			dup = !strcmp(o[j].w.oid, e->v[i].p.oid);
-		if (dup)
+		}
+		local = e->v[i].p.size == 0 || lfs_store_has(&r->store, e->v[i].p.oid, e->v[i].p.size);
+		if (local) {
+			if (co) /* what is local already goes out first */
+				lfs_co_file(co, &e->v[i]);
 			continue;
-		if (lfs_store_has(&r->store, e->v[i].p.oid, e->v[i].p.size))
-			continue;
+		}
 		memcpy(o[n].w.oid, e->v[i].p.oid, sizeof(o[n].w.oid));
 		o[n++].w.size = e->v[i].p.size;
-	}
-	/* what is local already goes out first */
-	for (size_t i = 0; co && i < e->n; i++) {
-		bool pending = false;
-
-		for (size_t j = 0; j < n && !pending; j++)
-			pending = !strcmp(o[j].w.oid, e->v[i].p.oid);
-		if (!pending && (e->v[i].p.size == 0 || lfs_store_has(&r->store, e->v[i].p.oid, e->v[i].p.size)))
-			lfs_co_file(co, &e->v[i]);
 	}
 	if (n > 0) {
 		if (lfs_client_init(&c, r->repo, r->cfg, remote) < 0) {
