@@ -173,6 +173,16 @@ build/fuzz/fuzz_gindex: tests/fuzz/fuzz_gindex.c tests/fuzz/gindex_stub.c $(FUZZ
 	$(Q)clang $(FUZZ_CFLAGS) -I$$(scripts/fetch-sources --print-dir libgit2)/include \
 	  -I$$(scripts/fetch-sources --print-dir libdeflate) -I$$(scripts/fetch-sources --print-dir mbedtls)/include \
 	  -o $@ $(filter %.c,$^) $(@D)/gindex-deps/*.o -lz -lpthread
+# Git LFS: pointer texts, and batch replies read with cJSON from the pinned source.
+build/fuzz/fuzz_lfs_pointer: tests/fuzz/fuzz_lfs_pointer.c $(FUZZ_SRCS) git/lfs_pointer.c | fuzz-tools
+build/fuzz/fuzz_lfs_batch: tests/fuzz/fuzz_lfs_batch.c $(FUZZ_SRCS) git/lfs_batch.c git/lfs_pointer.c | fuzz-tools
+	@mkdir -p $(@D)
+	@echo "  FUZZCC  $@"
+	$(Q)scripts/fetch-sources >/dev/null
+	$(Q)cj=$$(scripts/fetch-sources --print-dir cjson) && \
+	  clang -g -O1 -w -fsanitize=fuzzer-no-link,address,undefined -c -o $@.cj.o $$cj/cJSON.c && \
+	  mkdir -p $@.inc && cp $$cj/cJSON.h $@.inc/ && \
+	  clang $(FUZZ_CFLAGS) -I$@.inc -o $@ $^ $@.cj.o
 fuzz-tools:
 	@scripts/install-test-deps --fuzz
 fuzz: $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
