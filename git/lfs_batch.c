@@ -53,7 +53,8 @@ int lfs_parse_rfc3339(const char *s, int64_t *out)
 	int y, mo, d, h, mi, se, off = 0;
 
 	if ((y = digits(&s, 4)) < 0 || *s++ != '-' || (mo = digits(&s, 2)) < 1 || mo > 12 ||
-	    *s++ != '-' || (d = digits(&s, 2)) < 1 || d > mdays[mo - 1] || (*s != 'T' && *s != 't') ||
+	    *s++ != '-' || (d = digits(&s, 2)) < 1 || d > mdays[mo - 1] ||
+	    (mo == 2 && d == 29 && (y % 4 || (y % 100 == 0 && y % 400))) || (*s != 'T' && *s != 't') ||
 	    (s++, (h = digits(&s, 2)) < 0) || h > 23 || *s++ != ':' || (mi = digits(&s, 2)) < 0 ||
 	    mi > 59 || *s++ != ':' || (se = digits(&s, 2)) < 0 || se > 60)
 		return -1;
@@ -101,6 +102,8 @@ static int bad(const char *what, const char *oid)
 	return err_set(CIH_ECORRUPT, "batch response: %s", what);
 }
 
+#define GO_ZERO_TIME (-62135596800LL)
+
 static int read_action(const cJSON *a, int64_t now, struct lfs_action *out, const char *oid)
 {
 	const cJSON *href = cJSON_GetObjectItemCaseSensitive(a, "href");
@@ -131,25 +134,33 @@ static int read_action(const cJSON *a, int64_t now, struct lfs_action *out, cons
 				return bad("an unusable action header", oid);
 			out->hdr[out->nhdr].name = strdup(h->string);
 			out->hdr[out->nhdr].value = strdup(h->valuestring);
-			if (!out->hdr[out->nhdr].name || !out->hdr[out->nhdr++].value)
+			if (!out->hdr[out->nhdr].name || !out->hdr[out->nhdr].value) {
+				out->nhdr++; /* freed with the rest */
 				return err_set(CIH_ENOMEM, "out of memory");
+			}
+			out->nhdr++;
 		}
 	}
 	/* git-lfs: expires_in wins over expires_at when both are there */
 	if (ein && !cJSON_IsNull(ein)) {
 		if (!cJSON_IsNumber(ein) || ein->valuedouble > 1e15 || ein->valuedouble < -1e15)
 			return bad("a bad expires_in", oid);
-		if (ein->valuedouble != 0)
+		if (ein->valuedouble != 0) {
 			out->expires = now + (int64_t)ein->valuedouble;
+			if (out->expires == 0) /* 0 means "never" here */
+				out->expires = -1;
+		}
 	} else if (eat && !cJSON_IsNull(eat)) {
 		int64_t t;
 
 		if (!cJSON_IsString(eat))
 			return bad("a bad expires_at", oid);
-		if (*eat->valuestring && strncmp(eat->valuestring, "0001-01-01T00:00:00", 19)) {
+		/* Go's zero time (0001-01-01T00:00:00Z) is what servers send for "none" */
+		if (*eat->valuestring) {
 			if (lfs_parse_rfc3339(eat->valuestring, &t) < 0)
 				return bad("a bad expires_at", oid);
-			out->expires = t ? t : -1;
+			if (t != GO_ZERO_TIME)
+				out->expires = t ? t : -1;
 		}
 	}
 	return 0;
@@ -201,14 +212,32 @@ static int read_object(const cJSON *o, int64_t now, struct lfs_batch_obj *out)
 	return 0;
 }
 
+/* nothing but white space after the value (cJSON stops at its end) */
+static bool only_space(const char *p, const char *end)
+{
+	for (; p && p < end; p++)
+		if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+			return false;
+	return p != NULL;
+}
+
 int lfs_batch_parse(const char *json, size_t len, int64_t now, struct lfs_batch_reply *out)
 {
-	cJSON *j = cJSON_ParseWithLength(json, len);
+	cJSON *j = NULL;
+	const char *end = NULL;
 	const cJSON *tr, *ha, *objs, *o;
 	size_t n = 0;
 	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
+	/* a NUL inside a string would cut it short silently: refuse it */
+	if (memmem(json, len, "\\u0000", 6))
+		return bad("a NUL character in a string", NULL);
+	j = cJSON_ParseWithLengthOpts(json, len, &end, 0);
+	if (j && !only_space(end, json + len)) {
+		cJSON_Delete(j);
+		j = NULL;
+	}
 	if (!j || !cJSON_IsObject(j)) {
 		cJSON_Delete(j);
 		return bad("not a JSON object", NULL);

@@ -86,10 +86,8 @@ static void check_time(const char *s, int64_t t)
 			abort();
 		off = (s[len - 6] == '-' ? -1 : 1) * (num(s + len - 5, 2) * 3600 + num(s + len - 2, 2) * 60);
 	}
-	/* Known bug, shown by tests/unit/lfs.c lfs_rfc3339_calendar: February 29 of a
-	 * common year is taken (as March 1). Drop this exception with the fix. */
-	if (mo == 2 && d == 29 && !leap(y))
-		return;
+	if (mo == 2 && d == 29 && !leap(y)) /* a day that does not exist was taken */
+		abort();
 	wall = (time_t)(t + off - (se == 60)); /* a leap second reads as :59 plus one */
 	if (!gmtime_r(&wall, &tm) || tm.tm_year + 1900 != y || tm.tm_mon + 1 != mo || tm.tm_mday != d ||
 	    tm.tm_hour != h || tm.tm_min != mi || tm.tm_sec != (se == 60 ? 59 : se))
