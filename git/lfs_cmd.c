@@ -53,8 +53,14 @@ static int repo_open(struct repo *r)
 	memset(r, 0, sizeof(*r));
 	if (gitcli_libgit2() < 0)
 		return EXIT_FAIL;
-	if (gconf_repo_open(&r->repo, NULL) < 0)
-		return fail("Not in a Git repository.");
+	if (gconf_repo_open(&r->repo, NULL) < 0) {
+		fail("Not in a Git repository.");
+		return 128;
+	}
+	if (lfs_repo_version_check(r->repo) < 0) {
+		fail("%s", err_last()->msg);
+		return 128;
+	}
 	if (git_repository_config(&r->cfg, r->repo) < 0)
 		return fail("cannot read the git configuration: %s", git_error_last()->message);
 	if (lfs_store_open(&r->store, r->repo, r->cfg) < 0)
@@ -178,7 +184,7 @@ static int cmd_uninstall(int argc, char **argv)
 
 static int cmd_env(int argc, char **argv)
 {
-	struct repo r;
+	struct repo r = { 0 };
 	struct lfs_endpoint ep = { 0 };
 	git_buf v = { 0 };
 	bool have_repo;
@@ -333,11 +339,11 @@ static void on_downloaded(void *ctx, struct lfs_xfer_obj *o)
 		lfs_co_file(p->co, &p->e->v[lo]);
 }
 
+/* git-lfs checks out only when filter.lfs.clean is set (`git lfs install`) */
 static bool filters_installed(struct repo *r)
 {
 	git_buf v = { 0 };
-	bool yes = git_config_get_string_buf(&v, r->cfg, "filter.lfs.smudge") == 0 ||
-		   git_config_get_string_buf(&v, r->cfg, "filter.lfs.process") == 0;
+	bool yes = git_config_get_string_buf(&v, r->cfg, "filter.lfs.clean") == 0 && v.size > 0;
 
 	git_buf_dispose(&v);
 	git_error_clear();

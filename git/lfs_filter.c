@@ -85,6 +85,8 @@ static int sess_open(struct fsess *s, bool skip)
 	if (gitcli_libgit2() < 0 || gconf_repo_open(&s->repo, NULL) < 0 ||
 	    git_repository_config(&s->cfg, s->repo) < 0 || lfs_store_open(&s->store, s->repo, s->cfg) < 0)
 		return err_set(CIH_ENOTFOUND, "Not in a Git repository.");
+	if (lfs_repo_version_check(s->repo) < 0)
+		return CIH_EUSAGE;
 	return 0;
 }
 

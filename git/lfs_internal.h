@@ -39,6 +39,10 @@ int lfs_store_commit(const struct lfs_store *s, const char *part, const char *oi
 /* A new temp file in root/tmp (path in *tmp, malloc'd): fd or < 0. */
 int lfs_store_tmpfile(const struct lfs_store *s, char **tmp);
 
+/* git-lfs's lfs.repositoryformatversion: set to 0 in the repository's own config
+ * when missing; any other value refuses the repository. */
+int lfs_repo_version_check(git_repository *repo);
+
 /* --- lfs_endpoint.c --- */
 struct lfs_endpoint {
 	char *url;  /* no user info, no trailing '/' */

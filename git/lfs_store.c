@@ -11,6 +11,7 @@
 #include "../helper/buf.h"
 #include "../helper/error.h"
 #include "fsutil.h"
+#include "gconf.h"
 #include "lfs_internal.h"
 
 static char *join(const char *a, const char *b)
@@ -232,4 +233,27 @@ int lfs_store_tmpfile(const struct lfs_store *s, char **tmp)
 	}
 	*tmp = p.ptr;
 	return fd;
+}
+
+int lfs_repo_version_check(git_repository *repo)
+{
+	char *path = join(git_repository_commondir(repo), "config");
+	git_config *local = NULL;
+	git_buf v = { 0 };
+	int rc = 0;
+
+	if (!path)
+		return CIH_ENOMEM;
+	if (git_config_open_ondisk(&local, path) == 0 &&
+	    git_config_get_string_buf(&v, local, "lfs.repositoryformatversion") == 0) {
+		if (strcmp(v.ptr, "0"))
+			rc = err_set(CIH_EUSAGE, "Unknown repository format version: %s", v.ptr);
+	} else if (gconf_set_in_file(path, "lfs.repositoryformatversion", "0", NULL, 0) != 0) {
+		rc = err_set(CIH_EOS, "cannot write %s", path);
+	}
+	git_buf_dispose(&v);
+	git_config_free(local);
+	git_error_clear();
+	free(path);
+	return rc;
 }

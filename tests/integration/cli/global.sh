@@ -25,7 +25,11 @@ t_dispatch_on_argv0_gitlab_runner_helper() {
   expect_err "No arguments passed, at least 1 path is required."
   run --list
   expect_out_eq "gitlab-runner-helper
-git"
+git
+git-lfs"
+  run_as git-lfs version
+  expect_status 0
+  expect_out "git-lfs/"
 }
 
 t_no_arguments_prints_help_and_exits_0() {

@@ -59,9 +59,9 @@ gd_native() { [ "$GD_NATIVE" = 1 ] && [ "${GITDIFF_OURS:-}" != real ]; }
 gd_bins() {
   mkdir -p gdbin/real gdbin/ours
   ln -sfn /usr/bin/git gdbin/real/git
-  # Git LFS is its own issue: until ours has the applet, the reference side runs
-  # as a git without git-lfs ("git lfs version" fails, the script skips LFS).
-  if [ "${GITDIFF_LFS:-0}" != 1 ]; then
+  # The reference side runs Debian's git-lfs, ours its own `git lfs`. GITDIFF_LFS=0
+  # gives the reference side a git without git-lfs ("git lfs version" fails).
+  if [ "${GITDIFF_LFS:-1}" != 1 ]; then
     printf '#!/bin/sh\necho "git: '"'"'lfs'"'"' is not a git command. See '"'"'git --help'"'"'." >&2\nexit 1\n' >gdbin/real/git-lfs
     chmod +x gdbin/real/git-lfs
   fi
