@@ -48,16 +48,21 @@ struct repo {
 	struct lfs_store store;
 };
 
+/* env: no message outside a repository, no lfs.repositoryformatversion written */
+static bool env_mode;
+
 static int repo_open(struct repo *r)
 {
 	memset(r, 0, sizeof(*r));
 	if (gitcli_libgit2() < 0)
 		return EXIT_FAIL;
 	if (gconf_repo_open(&r->repo, NULL) < 0) {
+		if (env_mode)
+			return 128;
 		fail("Not in a Git repository.");
 		return 128;
 	}
-	if (lfs_repo_version_check(r->repo) < 0) {
+	if (!env_mode && lfs_repo_version_check(r->repo) < 0) {
 		fail("%s", err_last()->msg);
 		return 128;
 	}
@@ -193,7 +198,9 @@ static int cmd_env(int argc, char **argv)
 	(void)argv;
 	version_line(stdout);
 	printf("git version %s\n\n", GITCLI_VERSION);
+	env_mode = true;
 	have_repo = repo_open(&r) == 0;
+	err_clear();
 	if (have_repo && lfs_endpoint_find(r.repo, r.cfg, NULL, &ep) == 0)
 		printf("Endpoint=%s (auth=%s)\n", ep.url, ep.user ? "basic" : "none");
 	else
