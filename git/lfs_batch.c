@@ -204,6 +204,7 @@ static int read_object(const cJSON *o, int64_t now, struct lfs_batch_obj *out)
 
 		if (!cJSON_IsObject(actions))
 			return bad("actions that are not an object", out->oid);
+		out->has_upload = cJSON_GetObjectItemCaseSensitive(actions, "upload") != NULL;
 		if (dl) {
 			out->has_download = true;
 			return read_action(dl, now, &out->download, out->oid);

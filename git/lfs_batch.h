@@ -33,6 +33,7 @@ struct lfs_batch_obj {
 	int64_t size;
 	bool authenticated;
 	bool has_download;
+	bool has_upload; /* an upload batch: the server lacks the object */
 	struct lfs_action download;
 	int err_code; /* per-object error, 0 when none */
 	char *err_msg;

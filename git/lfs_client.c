@@ -123,7 +123,7 @@ int lfs_client_init(struct lfs_client *c, git_repository *repo, git_config *cfg,
 	}
 	git_error_clear();
 	c->max_retries = (int)lfs_config_int(repo, cfg, "lfs.transfer.maxretries", 8);
-	if (c->max_retries < 0)
+	if (c->max_retries < 1) /* git-lfs: values below 1 mean the default */
 		c->max_retries = 8;
 	c->max_retry_delay_ms = lfs_config_int(repo, cfg, "lfs.transfer.maxretrydelay", 10) * 1000;
 	if (c->max_retry_delay_ms < 0)
@@ -217,7 +217,10 @@ static int on_unauthorized(struct lfs_client *c, const char *sent)
 		if ((rc = gcred_from_url(&c->cred, c->ep.url)) == 0 && c->ep.user && !c->cred.username)
 			c->cred.username = strdup(c->ep.user);
 		if (rc == 0 && (rc = gcred_fill(&c->cred, c->cfg)) < 0) {
-			err_prefix("Git LFS: %s needs credentials", c->ep.url);
+			if (c->ep.pass) /* the URL's password was refused and no helper has another */
+				rc = err_set(CIH_EAUTH, "Git LFS: authentication failed for %s", c->ep.url);
+			else
+				err_prefix("Git LFS: %s needs credentials", c->ep.url);
 			c->cred_state = 2;
 		} else if (rc == 0) {
 			if (c->auth)
@@ -318,12 +321,18 @@ static bool retryable(int rc)
 int lfs_client_batch(struct lfs_client *c, struct httpc *h, const struct lfs_want *w, size_t n,
 		     struct lfs_batch_reply *out)
 {
+	return lfs_client_batch_op(c, h, "download", w, n, out);
+}
+
+int lfs_client_batch_op(struct lfs_client *c, struct httpc *h, const char *op, const struct lfs_want *w,
+			size_t n, struct lfs_batch_reply *out)
+{
 	struct retry_policy pol = { c->max_retries + 1, 0, 250, c->max_retry_delay_ms, true };
 	struct buf req = BUF_INIT, url = BUF_INIT, body = BUF_INIT;
 	int rc, attempt = 0, auth_rounds = 0;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = lfs_batch_request(&req, "download", c->ref, w, n)) < 0)
+	if ((rc = lfs_batch_request(&req, op, c->ref, w, n)) < 0)
 		goto done;
 	buf_printf(&url, "%s/objects/batch", c->ep.url);
 	for (;;) {

@@ -5,12 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "../helper/buf.h"
 #include "../helper/error.h"
 #include "../helper/version.h"
+#include "fsutil.h"
 #include "gconf.h"
 #include "gitcli.h"
 #include "lfs_checkout.h"
@@ -170,10 +172,12 @@ static int install(int argc, char **argv, bool uninstall)
 	free(path);
 	if (rc != 0)
 		return fail("error: cannot write the git configuration");
-	if (uninstall)
-		printf("Global Git LFS configuration has been removed.\n");
-	else
+	if (!uninstall)
 		printf("Git LFS initialized.\n");
+	else if (!strcmp(scope, "system"))
+		printf("System Git LFS configuration has been removed.\n");
+	else if (!strcmp(scope, "global"))
+		printf("Global Git LFS configuration has been removed.\n");
 	return 0;
 }
 
@@ -357,6 +361,14 @@ static bool filters_installed(struct repo *r)
 	return yes;
 }
 
+/* git-lfs shows its meter only when stdout is a terminal (or GIT_LFS_FORCE_PROGRESS) */
+static bool show_progress(void)
+{
+	const char *f = getenv("GIT_LFS_FORCE_PROGRESS");
+
+	return isatty(1) || (f && (!strcmp(f, "1") || !strcasecmp(f, "true")));
+}
+
 /* One flush of the file system for every object and file written, instead of an
  * fsync per file (renames made them appear whole already). */
 static void flush_fs(const char *dir)
@@ -408,7 +420,7 @@ static int fetch_entries(struct repo *r, struct lfs_entries *e, const char *remo
 		}
 		c.ref = batch_ref(r);
 		rc = lfs_xfer_download(&c, &r->store, o, n, on_downloaded, &ctx, &st);
-		if (st.files > 0) {
+		if (st.files > 0 && show_progress()) {
 			struct buf line = BUF_INIT;
 
 			lfs_xfer_summary(&st, (int)n, &line);
@@ -417,9 +429,17 @@ static int fetch_entries(struct repo *r, struct lfs_entries *e, const char *remo
 			buf_dispose(&line);
 		}
 		if (rc < 0) {
+			bool batch_told = false;
+
 			for (size_t i = 0; i < n; i++) {
 				if (!o[i].err)
 					continue;
+				if (o[i].batch_failed) { /* the whole request failed: said once */
+					if (!batch_told)
+						fprintf(stderr, "%s\n", o[i].err_msg ? o[i].err_msg : err_last()->msg);
+					batch_told = true;
+					continue;
+				}
 				const char *path = "";
 
 				for (size_t j = 0; j < e->n && !*path; j++)
@@ -701,9 +721,9 @@ static int cmd_pointer(int argc, char **argv)
 		fprintf(stderr, "\nPointer from %s\n\n", use_stdin ? "STDIN" : other);
 		fwrite(buf, 1, n, stdout);
 		if (n >= sizeof(buf) || !lfs_pointer_parse(buf, n, &q))
-			return fail("Pointer file error: invalid header");
+			return fail("Pointer file error: invalid header"), 1;
 		if (file && (strcmp(q.oid, p.oid) || q.size != p.size))
-			return fail("\nPointers do not match");
+			return fail("\nPointers do not match"), 1;
 	}
 	return 0;
 }
@@ -726,15 +746,20 @@ static int cmd_fsck(int argc, char **argv)
 	const char *ref = "HEAD";
 	struct repo r;
 	struct lfs_entries e = { 0 };
-	int rc, bad = 0;
+	int rc, bad = 0, moved = 0;
+	bool dry_run = false;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--objects") || !strcmp(argv[i], "--pointers"))
 			continue;
+		if (!strcmp(argv[i], "--dry-run") || !strcmp(argv[i], "-d")) {
+			dry_run = true;
+			continue;
+		}
 		if (argv[i][0] != '-')
 			ref = argv[i];
 		else
-			return usage("fsck [--objects] [<ref>]");
+			return usage("fsck [--objects] [--dry-run] [<ref>]");
 	}
 	if ((rc = repo_open(&r)))
 		return rc;
@@ -751,11 +776,25 @@ static int cmd_fsck(int argc, char **argv)
 			continue;
 		}
 		if (!path || hash_file(path, oid, &size) < 0) {
-			printf("objectMissing: %s (%s)\n", e.v[i].path, e.v[i].p.oid);
+			printf("objects: openError: %s (%s) could not be checked: no such file or directory\n",
+			       e.v[i].path, e.v[i].p.oid);
 			bad++;
 		} else if (strcmp(oid, e.v[i].p.oid) || size != e.v[i].p.size) {
-			printf("objectCorrupt: %s (%s) is corrupt\n", e.v[i].path, e.v[i].p.oid);
+			printf("objects: corruptObject: %s (%s) is corrupt\n", e.v[i].path, e.v[i].p.oid);
 			bad++;
+			/* git-lfs's repair: out of the store, so that a pull fetches it again */
+			if (!dry_run) {
+				struct buf dst = BUF_INIT;
+
+				buf_printf(&dst, "%s/bad", r.store.root);
+				if (!dst.failed && (moved++ || (printf("objects: repair: moving corrupt objects to %s\n",
+								      dst.ptr), 1)) && gfs_mkdir_p(dst.ptr) == 0) {
+					buf_printf(&dst, "/%s", e.v[i].p.oid);
+					if (!dst.failed && rename(path, dst.ptr) < 0)
+						fprintf(stderr, "cannot move %s aside\n", path);
+				}
+				buf_dispose(&dst);
+			}
 		}
 		free(path);
 	}
@@ -764,6 +803,84 @@ static int cmd_fsck(int argc, char **argv)
 	rc = bad ? 1 : 0;
 out:
 	lfs_entries_dispose(&e);
+	repo_close(&r);
+	return rc;
+}
+
+/* ---- the hooks git-lfs installs ---- */
+
+/* post-checkout, post-commit, post-merge: git-lfs uses them for lockable files */
+static int cmd_hook_noop(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return 0;
+}
+
+/* pre-push: we do not upload, so a push that needs LFS objects the server lacks is
+ * stopped here rather than leaving the server with pointers to nothing. */
+static int cmd_pre_push(int argc, char **argv)
+{
+	struct repo r;
+	struct lfs_entries all = { 0 };
+	char line[1024];
+	int rc;
+
+	if ((rc = repo_open(&r)))
+		return rc;
+	while (fgets(line, sizeof(line), stdin)) {
+		char lref[512], lsha[128], rref[512], rsha[128];
+		struct lfs_entries e;
+
+		if (sscanf(line, "%511s %127s %511s %127s", lref, lsha, rref, rsha) != 4 ||
+		    strspn(lsha, "0") == strlen(lsha))
+			continue;
+		if (scan_ref(&r, lsha, NULL, &e) < 0)
+			continue;
+		for (size_t i = 0; i < e.n; i++) {
+			struct lfs_entry *v = all.n == all.cap ? realloc(all.v, (all.cap = all.cap ? all.cap * 2 : 64) *
+							sizeof(*v)) : all.v;
+
+			if (!v)
+				break;
+			all.v = v;
+			all.v[all.n++] = e.v[i];
+			e.v[i].path = NULL;
+		}
+		lfs_entries_dispose(&e);
+	}
+	if (all.n > 0) {
+		struct lfs_client c;
+		struct lfs_want *w = calloc(all.n, sizeof(*w));
+		size_t missing = 0;
+
+		if (!w || lfs_client_init(&c, r.repo, r.cfg, argc > 1 ? argv[1] : NULL) < 0) {
+			rc = fail("pre-push: %s", w ? err_last()->msg : "out of memory");
+		} else {
+			for (size_t at = 0; at < all.n && rc == 0; at += 100) {
+				size_t k = all.n - at < 100 ? all.n - at : 100;
+				struct lfs_batch_reply rep;
+
+				for (size_t i = 0; i < k; i++) {
+					memcpy(w[i].oid, all.v[at + i].p.oid, sizeof(w[i].oid));
+					w[i].size = all.v[at + i].p.size;
+				}
+				if (lfs_client_batch_op(&c, c.http, "upload", w, k, &rep) < 0) {
+					rc = fail("pre-push: %s", err_last()->msg);
+					break;
+				}
+				for (size_t i = 0; i < rep.nobj; i++)
+					missing += rep.obj[i].has_upload;
+				lfs_batch_reply_dispose(&rep);
+			}
+			lfs_client_dispose(&c);
+			if (rc == 0 && missing)
+				rc = fail("pre-push: the LFS server lacks %zu object(s) this push refers to, and cihelper's "
+					  "git-lfs does not upload: push them with git-lfs", missing);
+		}
+		free(w);
+	}
+	lfs_entries_dispose(&all);
 	repo_close(&r);
 	return rc;
 }
@@ -779,6 +896,8 @@ static const struct {
 	{ "checkout", cmd_checkout },   { "ls-files", cmd_ls_files }, { "smudge", lfs_cmd_smudge },
 	{ "clean", lfs_cmd_clean },     { "filter-process", lfs_cmd_filter_process },
 	{ "pointer", cmd_pointer },     { "fsck", cmd_fsck },
+	{ "post-checkout", cmd_hook_noop }, { "post-commit", cmd_hook_noop },
+	{ "post-merge", cmd_hook_noop },    { "pre-push", cmd_pre_push },
 };
 
 int lfs_main(int argc, char **argv)

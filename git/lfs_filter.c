@@ -219,9 +219,9 @@ static int read_all_fd(int fd, struct buf *b, size_t max)
 	ssize_t n;
 
 	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
-		if (b->len + (size_t)n > max)
+		buf_put(b, chunk, (size_t)n); /* kept either way: it goes out unchanged */
+		if (b->len > max)
 			return 1; /* too big to be a pointer */
-		buf_put(b, chunk, (size_t)n);
 	}
 	return n < 0 ? err_os("read") : 0;
 }

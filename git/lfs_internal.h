@@ -83,6 +83,9 @@ void lfs_client_dispose(struct lfs_client *c);
  * credential rounds. h is the calling thread's HTTP client. */
 int lfs_client_batch(struct lfs_client *c, struct httpc *h, const struct lfs_want *w, size_t n,
 		     struct lfs_batch_reply *out);
+/* The same for another operation ("upload": which objects the server lacks). */
+int lfs_client_batch_op(struct lfs_client *c, struct httpc *h, const char *op, const struct lfs_want *w,
+			size_t n, struct lfs_batch_reply *out);
 /* Adds the endpoint's Authorization to hdr when url is on its origin. */
 bool lfs_client_same_origin(const struct lfs_client *c, const char *url);
 int lfs_client_new_http(struct lfs_client *c, struct httpc **out);
@@ -98,6 +101,7 @@ struct lfs_xfer_obj {
 	struct lfs_want w;
 	int err;        /* 0, or < 0 when it failed */
 	char *err_msg;  /* one line, for the summary */
+	bool batch_failed; /* the batch request itself failed (one message for all) */
 	bool downloaded;
 };
 /* Called from a worker once the object is in the store. */

@@ -161,7 +161,7 @@ static enum outcome get_once(struct xfer *x, struct httpc *h, struct task *t, st
 {
 	struct lfs_xfer_obj *o = &x->o[t->i];
 	const struct lfs_action *a = &t->b.download;
-	struct httpc_header hdr[36];
+	struct httpc_header hdr[72];
 	size_t nh = 0;
 	char range[64], *auth = NULL;
 	bool has_auth = false;
@@ -170,12 +170,23 @@ static enum outcome get_once(struct xfer *x, struct httpc *h, struct task *t, st
 	int status, rc;
 	ssize_t n;
 
+	bool same = lfs_client_same_origin(x->c, a->href);
+
 	for (size_t i = 0; i < a->nhdr && nh < 32; i++) {
 		hdr[nh++] = (struct httpc_header){ a->hdr[i].name, a->hdr[i].value };
 		has_auth |= !strcasecmp(a->hdr[i].name, "Authorization");
 	}
-	if (!has_auth && !t->b.authenticated && lfs_client_same_origin(x->c, a->href) &&
-	    (auth = lfs_client_auth(x->c)))
+	/* http.<url>.extraHeader of the endpoint, on its origin only */
+	for (size_t i = 0; same && i < x->c->nextra && nh < 64; i++) {
+		bool dup = false;
+
+		for (size_t k = 0; k < nh && !dup; k++)
+			dup = !strcasecmp(hdr[k].name, x->c->extra[i].name);
+		if (!dup)
+			hdr[nh++] = (struct httpc_header){ x->c->extra[i].name, x->c->extra[i].value };
+		has_auth |= !strcasecmp(x->c->extra[i].name, "Authorization");
+	}
+	if (!has_auth && !t->b.authenticated && same && (auth = lfs_client_auth(x->c)))
 		hdr[nh++] = (struct httpc_header){ "Authorization", auth };
 	if (p->have > 0) {
 		snprintf(range, sizeof(range), "bytes=%lld-%lld", (long long)p->have, (long long)o->w.size - 1);
@@ -473,8 +484,10 @@ int lfs_xfer_download(struct lfs_client *c, const struct lfs_store *s, struct lf
 			for (size_t j = 0; rc == 0 && j < r.nobj && !b; j++)
 				if (!strcmp(r.obj[j].oid, oi->w.oid))
 					b = &r.obj[j];
-			if (rc < 0)
+			if (rc < 0) {
 				set_failure(oi, rc, "%s", err_last()->msg);
+				oi->batch_failed = true;
+			}
 			else if (!b)
 				set_failure(oi, CIH_ECORRUPT, "[%s] the server's batch response left the object out",
 					    oi->w.oid);
