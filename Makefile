@@ -104,7 +104,7 @@ demo: $(B)/cihelper
 # libFuzzer + ASan/UBSan on the host (glibc, so _FORTIFY_SOURCE applies too).
 FUZZ_SECONDS ?= 30
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
-FUZZ_SRCS := helper/buf.c helper/error.c helper/flags.c helper/log.c helper/redact.c
+FUZZ_SRCS := helper/buf.c helper/error.c helper/fdio.c helper/flags.c helper/log.c helper/redact.c
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -D_FORTIFY_SOURCE=2 $(WARN) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRCS) | fuzz-tools

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "../helper/error.h"
+#include "../helper/fdio.h"
 #include "../helper/log.h"
 #include "extract.h"
 #include "extract_internal.h"
@@ -152,20 +153,6 @@ static int check_parents(struct tjob *t, const char *path)
 	return 0;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 static int extract_file(struct tjob *t, struct tar_reader *r, char *path, const struct tar_entry *e)
 {
 	char tmp[48] = "";
@@ -179,7 +166,7 @@ static int extract_file(struct tjob *t, struct tar_reader *r, char *path, const 
 		return rc;
 	rc = 0;
 	while ((n = tar_reader_read(r, t->buf, BODY_BUF)) > 0) {
-		if (write_all(fd, t->buf, (size_t)n) < 0) {
+		if (fdio_write_all(fd, t->buf, (size_t)n) < 0) {
 			rc = err_os("'%s': write", path);
 			goto out;
 		}

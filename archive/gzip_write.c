@@ -11,6 +11,7 @@
 
 #include "../helper/buf.h"
 #include "../helper/error.h"
+#include "../helper/fdio.h"
 #include "../helper/log.h"
 
 #define IO_BUF (256u << 10)
@@ -27,16 +28,7 @@ struct gzw {
 
 static int put_all(int fd, const unsigned char *p, size_t len)
 {
-	while (len) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return err_os("write archive");
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
+	return fdio_write_all(fd, p, len) < 0 ? err_os("write archive") : 0;
 }
 
 /* Writes out what deflate produced so far. */

@@ -12,6 +12,7 @@
 #include "../helper/buf.h"
 #include "../helper/bytes.h"
 #include "../helper/error.h"
+#include "../helper/fdio.h"
 #include "zip_internal.h"
 
 #define SIG_LOCAL 0x04034b50u
@@ -58,15 +59,8 @@ struct zw {
 
 static int out_flush(struct out *o)
 {
-	size_t done = 0;
-	while (done < o->len) {
-		ssize_t w = write(o->fd, o->buf + done, o->len - done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return err_os("write archive");
-		done += (size_t)w;
-	}
+	if (fdio_write_all(o->fd, o->buf, o->len) < 0)
+		return err_os("write archive");
 	o->len = 0;
 	return 0;
 }
@@ -79,18 +73,8 @@ static int out_put(struct out *o, const void *data, size_t len)
 	int rc;
 	if (o->len + len > OUT_BUF && (rc = out_flush(o)) < 0)
 		return rc;
-	if (len >= OUT_BUF) {
-		while (len) {
-			ssize_t w = write(o->fd, p, len);
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0)
-				return err_os("write archive");
-			p += w;
-			len -= (size_t)w;
-		}
-		return 0;
-	}
+	if (len >= OUT_BUF)
+		return fdio_write_all(o->fd, p, len) < 0 ? err_os("write archive") : 0;
 	memcpy(o->buf + o->len, p, len);
 	o->len += len;
 	return 0;

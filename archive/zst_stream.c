@@ -11,6 +11,7 @@
 #include <zstd_errors.h>
 
 #include "../helper/error.h"
+#include "../helper/fdio.h"
 
 #define OUT_CAP (256u << 10)
 
@@ -70,16 +71,7 @@ int zst_writer_open(struct zst_writer **out, int fd, int level, int workers)
 
 static int write_all(int fd, const unsigned char *p, size_t len)
 {
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return err_os("zstd: write");
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return fdio_write_all(fd, p, len) < 0 ? err_os("zstd: write") : 0;
 }
 
 static int flush_out(struct zst_writer *w)

@@ -16,6 +16,7 @@
 
 #include "../helper/buf.h"
 #include "../helper/error.h"
+#include "../helper/fdio.h"
 #include "gconf_edit.h"
 #include "gconf_parse.h"
 #include "gitcli.h"
@@ -43,21 +44,6 @@ static void resolve_link(const char *file, struct buf *out)
 			buf_puts(out, target);
 		}
 	}
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
 }
 
 static int read_all(int fd, struct buf *out)
@@ -125,7 +111,7 @@ static int commit(const char *lock, const char *target, int fd, const struct buf
 		gitcli_error("chmod on %s failed: %s", lock, strerror(errno));
 		return GCONF_NO_WRITE;
 	}
-	if (data->failed || write_all(fd, data->ptr ? data->ptr : "", data->len) < 0) {
+	if (data->failed || fdio_write_all(fd, data->ptr ? data->ptr : "", data->len) < 0) {
 		gitcli_error("failed to write new configuration file %s", lock);
 		return GCONF_NO_WRITE;
 	}

@@ -13,6 +13,7 @@
 
 #include "../helper/buf.h"
 #include "../helper/error.h"
+#include "../helper/fdio.h"
 #include "gitcli.h"
 #include "gurl.h"
 
@@ -153,21 +154,6 @@ int gcred_config(struct gcred *c, git_config *cfg, char ***helpers, size_t *nhel
 	return 0;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Sends the credential to the helper's stdin, SIGPIPE ignored: a helper may
  * exit without reading. */
 static int feed(int fd, const struct gcred *c)
@@ -179,7 +165,7 @@ static int feed(int fd, const struct gcred *c)
 	if ((rc = gcred_format(c, &b)) == 0) {
 		ign.sa_handler = SIG_IGN;
 		sigaction(SIGPIPE, &ign, &old);
-		write_all(fd, b.ptr, b.len);
+		fdio_write_all(fd, b.ptr, b.len);
 		sigaction(SIGPIPE, &old, NULL);
 	}
 	if (b.ptr)

@@ -12,6 +12,7 @@
 
 #include "../helper/buf.h"
 #include "../helper/error.h"
+#include "../helper/fdio.h"
 #include "gconf.h"
 #include "gitcli.h"
 #include "lfs.h"
@@ -50,19 +51,7 @@ int lfs_hash_fd(int fd, char oid[LFS_OID_HEX + 1], int64_t *size)
 
 static int write_all(int fd, const void *data, size_t len)
 {
-	const char *p = data;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return err_os("write");
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return fdio_write_all(fd, data, len) < 0 ? err_os("write") : 0;
 }
 
 /* ---- one filter session: the repository is opened once, the client when first needed ---- */

@@ -16,6 +16,7 @@
 
 #include "../helper/buf.h"
 #include "../helper/error.h"
+#include "../helper/fdio.h"
 #include "../net/retry.h"
 #include "lfs_internal.h"
 
@@ -139,23 +140,6 @@ static bool content_range_ok(const char *cr, int64_t from)
 	return end != cr + 6 && *end == '-' && a == from;
 }
 
-static int write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return err_os("cannot write a partial LFS download");
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static enum outcome get_once(struct xfer *x, struct httpc *h, struct task *t, struct part *p, char **retry_after,
 			     char *buf)
 {
@@ -249,9 +233,9 @@ static enum outcome get_once(struct xfer *x, struct httpc *h, struct task *t, st
 				    (long long)o->w.size);
 			return DL_RETRY;
 		}
-		if (write_all(p->fd, buf, (size_t)n) < 0) {
+		if (fdio_write_all(p->fd, buf, (size_t)n) < 0) {
 			httpc_resp_free(r);
-			set_failure(o, CIH_EOS, "[%s] %s", o->w.oid, err_last()->msg);
+			set_failure(o, err_os("cannot write a partial LFS download"), "[%s] %s", o->w.oid, err_last()->msg);
 			return DL_FAIL;
 		}
 		mbedtls_sha256_update(&p->sha, (unsigned char *)buf, (size_t)n);

@@ -15,6 +15,7 @@
 #include "../archive/zip_write.h"
 #include "buf.h"
 #include "error.h"
+#include "fdio.h"
 #include "log.h"
 #include "meter.h"
 
@@ -93,15 +94,10 @@ static int copy_raw(int fd, const struct sel_entry *items, size_t n)
 			rc = err_os("read %s", items[0].path);
 			break;
 		}
-		for (ssize_t done = 0, w; done < got; done += w)
-			if ((w = write(fd, buf + done, (size_t)(got - done))) < 0) {
-				if (errno == EINTR) {
-					w = 0;
-					continue;
-				}
-				rc = err_os("write");
-				goto out;
-			}
+		if (fdio_write_all(fd, buf, (size_t)got) < 0) {
+			rc = err_os("write");
+			goto out;
+		}
 	}
 out:
 	close(in);

@@ -20,6 +20,7 @@
 #include "buf.h"
 #include "cache.h"
 #include "error.h"
+#include "fdio.h"
 #include "flags.h"
 #include "glapi.h"
 #include "log.h"
@@ -148,15 +149,10 @@ static int save_body(struct dl *d, struct httpc_response *r)
 	}
 	meter_start(&m, "Downloading artifacts", 0, d->o->meter_freq);
 	while ((n = httpc_resp_read(r, buf, COPY_BUF)) > 0) {
-		for (ssize_t done = 0, w; done < n; done += w)
-			if ((w = write(d->fd, buf + done, (size_t)(n - done))) < 0) {
-				if (errno == EINTR) {
-					w = 0;
-					continue;
-				}
-				rc = err_os("write");
-				goto out;
-			}
+		if (fdio_write_all(d->fd, buf, (size_t)n) < 0) {
+			rc = err_os("write");
+			goto out;
+		}
 		meter_add(&m, (size_t)n);
 	}
 	if (n < 0)
