@@ -56,7 +56,16 @@ static int write_all(int fd, const void *data, size_t len)
 
 /* ---- one filter session: the repository is opened once, the client when first needed ---- */
 
+struct delayed {
+	char *path;
+	struct lfs_pointer p;
+};
+
 struct fsess {
+	struct delayed *dl; /* smudges git let us delay: fetched together */
+	size_t ndl;
+	struct delayed *ready; /* named to git: asked again with empty content */
+	size_t nready;
 	git_repository *repo;
 	git_config *cfg;
 	struct lfs_store store;
@@ -81,6 +90,12 @@ static int sess_open(struct fsess *s, bool skip)
 
 static void sess_close(struct fsess *s)
 {
+	for (size_t i = 0; i < s->ndl; i++)
+		free(s->dl[i].path);
+	free(s->dl);
+	for (size_t i = 0; i < s->nready; i++)
+		free(s->ready[i].path);
+	free(s->ready);
 	if (s->have_client)
 		lfs_client_dispose(&s->client);
 	lfs_store_dispose(&s->store);
@@ -354,7 +369,7 @@ static int pkt_flush(int fd)
 }
 
 /* Reads "key=value" lines until a flush; returns the count or < 0. */
-static int pkt_lines(int fd, char lines[][1024], int max, bool *eof)
+static int pkt_lines(int fd, char lines[][PKT_MAX + 1], int max, bool *eof)
 {
 	static char buf[PKT_MAX + 1];
 	size_t len;
@@ -364,7 +379,7 @@ static int pkt_lines(int fd, char lines[][1024], int max, bool *eof)
 		if (len && buf[len - 1] == '\n')
 			buf[--len] = '\0';
 		if (n < max) {
-			size_t k = len < 1023 ? len : 1023;
+			size_t k = len;
 
 			memcpy(lines[n], buf, k);
 			lines[n++][k] = '\0';
@@ -421,7 +436,82 @@ static int send_file(int fd)
 	return rc;
 }
 
-static int handle(struct fsess *s, const char *cmd, const char *path)
+/* A smudge whose object is not local, when git allows delaying it: answered
+ * "delayed" now, fetched with the others at list_available_blobs. 1 when delayed. */
+static int maybe_delay(struct fsess *s, const struct buf *in, const char *path)
+{
+	struct lfs_pointer p;
+	struct delayed *v;
+
+	if (s->skip || !path || in->len >= LFS_POINTER_MAX || !lfs_pointer_parse(in->ptr ? in->ptr : "", in->len, &p) ||
+	    p.size == 0 || p.next > 0 || lfs_store_has(&s->store, p.oid, p.size))
+		return 0;
+	if (!(v = realloc(s->dl, (s->ndl + 1) * sizeof(*v))))
+		return err_set(CIH_ENOMEM, "out of memory");
+	s->dl = v;
+	if (!(v[s->ndl].path = strdup(path)))
+		return err_set(CIH_ENOMEM, "out of memory");
+	v[s->ndl++].p = p;
+	if (pkt_text(1, "status=delayed") < 0 || pkt_flush(1) < 0)
+		return CIH_EOS;
+	return 1;
+}
+
+/* Fetches every delayed object at once, then names their paths. */
+static int list_available(struct fsess *s)
+{
+	struct lfs_xfer_obj *o = calloc(s->ndl ? s->ndl : 1, sizeof(*o));
+	struct lfs_xfer_stats st;
+	size_t n = 0;
+	int rc = 0;
+
+	if (!o)
+		return err_set(CIH_ENOMEM, "out of memory");
+	for (size_t i = 0; i < s->ndl; i++) {
+		bool dup = false;
+
+		for (size_t j = 0; j < n && !dup; j++)
+			dup = !strcmp(o[j].w.oid, s->dl[i].p.oid);
+		if (!dup && !lfs_store_has(&s->store, s->dl[i].p.oid, s->dl[i].p.size)) {
+			memcpy(o[n].w.oid, s->dl[i].p.oid, sizeof(o[n].w.oid));
+			o[n++].w.size = s->dl[i].p.size;
+		}
+	}
+	if (n > 0 && !s->have_client) {
+		if (lfs_client_init(&s->client, s->repo, s->cfg, NULL) == 0)
+			s->have_client = true;
+	}
+	/* failures are reported when git asks for those paths again (status=error) */
+	if (n > 0 && s->have_client)
+		lfs_xfer_download(&s->client, &s->store, o, n, NULL, NULL, &st);
+	for (size_t i = 0; i < n; i++)
+		free(o[i].err_msg);
+	free(o);
+	err_clear();
+	for (size_t i = 0; i < s->ndl && rc == 0; i++) {
+		static char line[PKT_MAX];
+
+		snprintf(line, sizeof(line), "pathname=%s", s->dl[i].path);
+		rc = pkt_text(1, line);
+	}
+	{
+		struct delayed *v = realloc(s->ready, (s->nready + s->ndl + 1) * sizeof(*v));
+
+		if (!v) {
+			rc = err_set(CIH_ENOMEM, "out of memory");
+		} else {
+			s->ready = v;
+			memcpy(v + s->nready, s->dl, s->ndl * sizeof(*v));
+			s->nready += s->ndl;
+			s->ndl = 0;
+		}
+	}
+	if (rc == 0 && (pkt_flush(1) < 0 || pkt_text(1, "status=success") < 0 || pkt_flush(1) < 0))
+		rc = CIH_EOS;
+	return rc;
+}
+
+static int handle(struct fsess *s, const char *cmd, const char *path, bool can_delay)
 {
 	static char buf[PKT_MAX + 1];
 	bool is_clean = !strcmp(cmd, "clean"), eof;
@@ -446,6 +536,24 @@ static int handle(struct fsess *s, const char *cmd, const char *path)
 			clean_end(&c, -1, false);
 		buf_dispose(&in);
 		return r < 0 ? r : err_set(CIH_ECORRUPT, "filter-process: git went away mid-file");
+	}
+	if (!is_clean && rc == 0 && in.len == 0 && path) {
+		for (size_t i = 0; i < s->nready; i++) {
+			if (strcmp(s->ready[i].path, path))
+				continue;
+			char text[LFS_POINTER_MAX + 64];
+			int tl = lfs_pointer_format(&s->ready[i].p, text, sizeof(text));
+
+			if (tl > 0)
+				buf_put(&in, text, (size_t)tl);
+			free(s->ready[i].path);
+			s->ready[i] = s->ready[--s->nready];
+			break;
+		}
+	}
+	if (!is_clean && can_delay && rc == 0 && (rc = maybe_delay(s, &in, path)) != 0) {
+		buf_dispose(&in);
+		return rc < 0 ? rc : 0;
 	}
 	if ((tfd = lfs_store_tmpfile(&s->store, &tpath)) < 0) {
 		if (is_clean && c.tmp)
@@ -475,7 +583,7 @@ static int handle(struct fsess *s, const char *cmd, const char *path)
 
 int lfs_cmd_filter_process(int argc, char **argv)
 {
-	char lines[16][1024];
+	static char lines[16][PKT_MAX + 1];
 	bool skip = false, eof;
 	struct fsess s;
 	int n, rc = 0;
@@ -491,7 +599,8 @@ int lfs_cmd_filter_process(int argc, char **argv)
 	if ((n = pkt_lines(0, lines, 16, &eof)) < 0)
 		return EXIT_FAIL;
 	for (int i = 0; i < n; i++)
-		if (!strcmp(lines[i], "capability=clean") || !strcmp(lines[i], "capability=smudge"))
+		if (!strcmp(lines[i], "capability=clean") || !strcmp(lines[i], "capability=smudge") ||
+		    !strcmp(lines[i], "capability=delay"))
 			if (pkt_text(1, lines[i]) < 0)
 				return EXIT_FAIL;
 	if (pkt_flush(1) < 0)
@@ -502,6 +611,7 @@ int lfs_cmd_filter_process(int argc, char **argv)
 	}
 	for (;;) {
 		const char *cmd = NULL, *path = NULL;
+		bool can_delay = false;
 
 		if ((n = pkt_lines(0, lines, 16, &eof)) < 0) {
 			rc = eof ? 0 : EXIT_FAIL; /* git closes the pipe when done */
@@ -512,13 +622,22 @@ int lfs_cmd_filter_process(int argc, char **argv)
 				cmd = lines[i] + 8;
 			else if (!strncmp(lines[i], "pathname=", 9))
 				path = lines[i] + 9;
+			else if (!strcmp(lines[i], "can-delay=1"))
+				can_delay = true;
+		}
+		if (cmd && !strcmp(cmd, "list_available_blobs")) {
+			if (list_available(&s) < 0) {
+				rc = EXIT_FAIL;
+				break;
+			}
+			continue;
 		}
 		if (!cmd || (strcmp(cmd, "smudge") && strcmp(cmd, "clean"))) {
 			fprintf(stderr, "error: filter-process: unknown command %s\n", cmd ? cmd : "(none)");
 			rc = EXIT_FAIL;
 			break;
 		}
-		if (handle(&s, cmd, path) < 0) {
+		if (handle(&s, cmd, path, can_delay) < 0) {
 			fprintf(stderr, "%s\n", err_last()->msg);
 			rc = EXIT_FAIL;
 			break;

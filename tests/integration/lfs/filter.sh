@@ -98,6 +98,9 @@ t_filter_process_clone() {
   expect_no_violation
   expect_ours_did_lfs
   [ "$(lfs_count route=download oid="$OID_SHARED")" = 1 ] || fail "the shared object was downloaded more than once"
+  # git offers delayed smudging: the objects come in one batch request, not one per file
+  [ "$(lfs_count route=batch operation=download)" = 1 ] ||
+    fail "$(lfs_count route=batch operation=download) batch requests for one clone, want 1 (delay capability)"
   # and git checkout of another branch smudges through ours again
   PATH=$OURS_PATH /usr/bin/git -C c checkout -q feature 2>co.err || fail "git checkout feature: $(cat co.err)"
   expect_worktree c feature.bin big.bin
