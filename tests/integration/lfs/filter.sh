@@ -244,3 +244,25 @@ t_filter_hooks_of_real_git_lfs() {
   PATH=$OURS_PATH /usr/bin/git -C c commit -q -am "a commit" >ci.out 2>ci.err ||
     fail "git commit with git-lfs's post-commit hook calling ours failed: $(cat ci.err)"
 }
+
+# git-lfs's pre-push hook calling ours: a push that needs no upload goes through; one
+# whose LFS object the server lacks is refused (we do not upload), nothing pushed.
+t_pre_push_hook() {
+  lfs_setup
+  clone_skip c
+  (cd c && PATH=$REAL_PATH git lfs install --local >/dev/null) || fail "real git lfs install --local failed"
+  [ -x c/.git/hooks/pre-push ] || fail "real git-lfs installed no pre-push hook"
+  echo more >>c/notes.txt
+  PATH=$OURS_PATH /usr/bin/git -C c commit -q -am "text only" >ci.out 2>ci.err || fail "commit: $(cat ci.err)"
+  PATH=$OURS_PATH /usr/bin/git -C c push -q origin HEAD:refs/heads/text-only >p1.out 2>p1.err ||
+    fail "a push that needs no LFS upload was refused: $(cat p1.err)"
+  head -c 5000 /dev/urandom >c/new.bin
+  (cd c && PATH=$OURS_PATH /usr/bin/git add new.bin && PATH=$OURS_PATH /usr/bin/git commit -q -m "new LFS file") \
+    >ci2.out 2>ci2.err || fail "commit of new.bin: $(cat ci2.err)"
+  if PATH=$OURS_PATH /usr/bin/git -C c push -q origin HEAD:refs/heads/with-lfs >p2.out 2>p2.err; then
+    fail "a push whose LFS object the server lacks went through"
+  fi
+  grep -q "lacks 1 object" p2.err || fail "no clear refusal: $(cat p2.err)"
+  [ -z "$(rgit -C c ls-remote origin refs/heads/with-lfs)" ] || fail "the branch reached the server"
+  [ -n "$(rgit -C c ls-remote origin refs/heads/text-only)" ] || fail "the text-only branch is not on the server"
+}
