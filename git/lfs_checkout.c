@@ -20,6 +20,8 @@ int lfs_co_init(struct lfs_co *co, git_repository *repo, const struct lfs_store 
 	co->repo = repo;
 	co->s = s;
 	co->workdir = git_repository_workdir(repo);
+	co->umask = umask(0); /* read once: umask() is process-wide and workers call us */
+	umask(co->umask);
 	pthread_mutex_init(&co->mu, NULL);
 	return 0;
 }
@@ -51,37 +53,24 @@ static bool symlink_on_the_way(const char *full, size_t base_len)
 	return false;
 }
 
-static int copy_into(const char *src, const char *dst, unsigned mode)
+/* src's bytes (NULL: none) to dst through a temp file in dst's directory. */
+static int copy_into(const char *src, const char *dst, unsigned mode, mode_t um)
 {
 	struct buf tmp = BUF_INIT;
 	const char *slash = strrchr(dst, '/');
 	int in = -1, out = -1, rc = 0;
-	struct stat st;
 
-	buf_printf(&tmp, "%.*s/.lfs-%s-XXXXXX", (int)(slash - dst), dst, slash + 1);
+	buf_printf(&tmp, "%.*s/.lfs-XXXXXX", (int)(slash - dst), dst);
 	if (tmp.failed)
 		return err_set(CIH_ENOMEM, "out of memory");
-	if ((in = open(src, O_RDONLY | O_CLOEXEC)) < 0 || fstat(in, &st) < 0)
+	if (src && (in = open(src, O_RDONLY | O_CLOEXEC)) < 0)
 		rc = err_os("cannot read LFS object %s", src);
 	else if ((out = mkostemp(tmp.ptr, O_CLOEXEC)) < 0)
 		rc = err_os("cannot write %s", dst);
-	if (rc == 0) {
-		mode_t um = umask(0);
-
-		umask(um);
-		if (fchmod(out, (mode == GIT_FILEMODE_BLOB_EXECUTABLE ? 0777 : 0666) & ~um) < 0)
-			rc = err_os("cannot chmod %s", tmp.ptr);
-	}
-	for (off_t left = st.st_size; rc == 0 && left > 0;) {
-		ssize_t n = copy_file_range(in, NULL, out, NULL, (size_t)(left > (1 << 30) ? (1 << 30) : left), 0);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			rc = err_os("cannot write %s", dst);
-		else
-			left -= n;
-	}
+	if (rc == 0 && fchmod(out, (mode == GIT_FILEMODE_BLOB_EXECUTABLE ? 0777 : 0666) & ~um) < 0)
+		rc = err_os("cannot chmod %s", tmp.ptr);
+	if (rc == 0 && in >= 0 && lfs_copy_fd(in, out) < 0)
+		rc = err_prefix("cannot write %s", dst);
 	if (in >= 0)
 		close(in);
 	if (out >= 0 && close(out) < 0 && rc == 0)
@@ -138,11 +127,12 @@ int lfs_co_file(struct lfs_co *co, const struct lfs_entry *e)
 		fprintf(stderr, "warning: %s: pointer extensions are not supported, left as a pointer\n", e->path);
 		goto out;
 	}
-	if (!(obj = lfs_store_object_path(co->s->root, e->p.oid))) {
+	/* the empty object is never stored: its content is nothing */
+	if (e->p.size > 0 && !(obj = lfs_store_object_path(co->s->root, e->p.oid))) {
 		rc = CIH_ENOMEM;
 		goto out;
 	}
-	if ((rc = copy_into(obj, full.ptr, e->mode)) == 0) {
+	if ((rc = copy_into(obj, full.ptr, e->mode, co->umask)) == 0) {
 		char *p = strdup(e->path), **v;
 
 		pthread_mutex_lock(&co->mu);
@@ -197,6 +187,8 @@ int lfs_co_finish(struct lfs_co *co)
 		ne.uid = st.st_uid;
 		ne.gid = st.st_gid;
 		ne.file_size = (uint32_t)st.st_size;
+		/* just checked: libgit2 must not re-hash it as racy when it writes the index */
+		ne.flags_extended |= GIT_INDEX_ENTRY_UPTODATE;
 		if (git_index_add(idx, &ne) < 0) {
 			rc = err_set(CIH_EGIT, "cannot update the index: %s", git_error_last()->message);
 			break;

@@ -2,6 +2,8 @@
 #ifndef CIH_GIT_LFS_CHECKOUT_H
 #define CIH_GIT_LFS_CHECKOUT_H
 
+#include <sys/types.h>
+
 #include "lfs_internal.h"
 #include "lfs_scan.h"
 
@@ -9,6 +11,7 @@ struct lfs_co {
 	git_repository *repo;
 	const char *workdir;
 	const struct lfs_store *s;
+	mode_t umask;
 	pthread_mutex_t mu;
 	char **paths; /* written, their index entries to refresh */
 	size_t n;

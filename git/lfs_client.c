@@ -82,7 +82,23 @@ static int add_extra(struct lfs_client *c, const char *line)
 	return 0;
 }
 
+static int client_init(struct lfs_client *c, git_repository *repo, git_config *cfg, const char *remote);
+
 int lfs_client_init(struct lfs_client *c, git_repository *repo, git_config *cfg, const char *remote)
+{
+	int rc = client_init(c, repo, cfg, remote);
+
+	if (rc < 0) { /* nothing for the caller to dispose */
+		char msg[ERR_MSG_MAX];
+
+		snprintf(msg, sizeof(msg), "%s", err_last()->msg);
+		lfs_client_dispose(c);
+		err_set(rc, "%s", msg);
+	}
+	return rc;
+}
+
+static int client_init(struct lfs_client *c, git_repository *repo, git_config *cfg, const char *remote)
 {
 	const struct version_info *vi = version_get();
 	struct gurl_values hv = { 0 };
@@ -122,12 +138,14 @@ int lfs_client_init(struct lfs_client *c, git_repository *repo, git_config *cfg,
 		gurl_values_dispose(&hv);
 	}
 	git_error_clear();
-	c->max_retries = (int)lfs_config_int(repo, cfg, "lfs.transfer.maxretries", 8);
-	if (c->max_retries < 1) /* git-lfs: values below 1 mean the default */
-		c->max_retries = 8;
-	c->max_retry_delay_ms = lfs_config_int(repo, cfg, "lfs.transfer.maxretrydelay", 10) * 1000;
-	if (c->max_retry_delay_ms < 0)
-		c->max_retry_delay_ms = 10000;
+	{
+		int64_t r = lfs_config_int(repo, cfg, "lfs.transfer.maxretries", 8);
+		int64_t d = lfs_config_int(repo, cfg, "lfs.transfer.maxretrydelay", 10);
+
+		/* git-lfs: values below 1 mean the default */
+		c->max_retries = r < 1 ? 8 : r > 1000 ? 1000 : (int)r;
+		c->max_retry_delay_ms = d < 0 ? 10000 : (d > 86400 ? 86400 : d) * 1000;
+	}
 	c->concurrency = (int)lfs_config_int(repo, cfg, "lfs.concurrenttransfers", 8);
 	if (c->concurrency < 1 || c->concurrency > 64)
 		c->concurrency = c->concurrency < 1 ? 8 : 64;
@@ -137,8 +155,10 @@ int lfs_client_init(struct lfs_client *c, git_repository *repo, git_config *cfg,
 	if (rc == 0 && !c->auth && gurl_get(cfg, "lfs", "access", c->ep.url, &access) == 0 && access &&
 	    (!strcasecmp(access, "basic") || !strcasecmp(access, "private"))) {
 		if (gcred_from_url(&c->cred, c->ep.url) == 0 && gcred_fill(&c->cred, cfg) == 0 &&
-		    basic(&c->auth, c->cred.username, c->cred.password) == 0)
+		    basic(&c->auth, c->cred.username, c->cred.password) == 0) {
+			redact_add_secret(c->cred.password);
 			c->cred_state = 1;
+		}
 		err_clear();
 	}
 	free(access);
@@ -202,7 +222,7 @@ static int on_unauthorized(struct lfs_client *c, const char *sent)
 	int rc = 0;
 
 	pthread_mutex_lock(&c->mu);
-	if (c->auth && sent && strcmp(c->auth, sent)) {
+	if (c->auth && (!sent || strcmp(c->auth, sent))) {
 		pthread_mutex_unlock(&c->mu); /* another thread already got new ones */
 		return 0;
 	}
@@ -223,6 +243,7 @@ static int on_unauthorized(struct lfs_client *c, const char *sent)
 				err_prefix("Git LFS: %s needs credentials", c->ep.url);
 			c->cred_state = 2;
 		} else if (rc == 0) {
+			redact_add_secret(c->cred.password);
 			if (c->auth)
 				explicit_bzero(c->auth, strlen(c->auth));
 			free(c->auth);
@@ -371,9 +392,10 @@ int lfs_client_batch_op(struct lfs_client *c, struct httpc *h, const char *op, c
 		}
 		if (rc == 0 && status == 200) {
 			rc = lfs_batch_parse(body.ptr ? body.ptr : "", body.len, (int64_t)time(NULL), out);
-			if (rc == 0 && c->cred_state == 1) {
+			if (rc == 0) {
 				pthread_mutex_lock(&c->mu);
-				gcred_approve(&c->cred, c->cfg);
+				if (c->cred_state == 1)
+					gcred_approve(&c->cred, c->cfg);
 				pthread_mutex_unlock(&c->mu);
 			}
 		} else if (rc == 0) {

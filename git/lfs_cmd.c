@@ -415,8 +415,9 @@ static int fetch_entries(struct repo *r, struct lfs_entries *e, const char *remo
 	}
 	if (n > 0) {
 		if (lfs_client_init(&c, r->repo, r->cfg, remote) < 0) {
-			free(o);
-			return fail("%s", err_last()->msg);
+			rc = fail("%s", err_last()->msg); /* what was checked out still gets its index entry */
+			n = 0;
+			goto finish;
 		}
 		c.ref = batch_ref(r);
 		rc = lfs_xfer_download(&c, &r->store, o, n, on_downloaded, &ctx, &st);
@@ -453,6 +454,7 @@ static int fetch_entries(struct repo *r, struct lfs_entries *e, const char *remo
 		}
 		lfs_client_dispose(&c);
 	}
+finish:
 	for (size_t i = 0; i < n; i++)
 		free(o[i].err_msg);
 	free(o);

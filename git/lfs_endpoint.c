@@ -3,6 +3,7 @@
  * when it does not end in .git), each after url.*.insteadOf; the keys git-lfs
  * trusts in .lfsconfig (the worktree's file, else the index's, else HEAD's) come
  * below the git configuration. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,9 +31,11 @@ static bool key_is_safe(const char *key)
 	       (!strncmp(key, "lfs.", 4) && n > 11 && !strcmp(key + n - 7, ".access"));
 }
 
-/* One .lfsconfig per process: the commands work on one repository. */
+/* The last repository's .lfsconfig, keyed by its git dir and worktree (a
+ * repository pointer can be reused by the next submodule opened). */
 static git_config *lfsconfig;
-static git_repository *lfsconfig_repo;
+static char *lfsconfig_key;
+static pthread_mutex_t lfsconfig_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static int write_blob(git_repository *repo, const git_oid *id, char *path, size_t pathsz)
 {
@@ -67,11 +70,18 @@ static git_config *load_lfsconfig(git_repository *repo)
 	const git_index_entry *e;
 	git_object *o = NULL;
 
-	if (lfsconfig_repo == repo)
+	char *key = NULL;
+
+	if (asprintf(&key, "%s\n%s", git_repository_path(repo), wd ? wd : "") < 0)
+		return NULL;
+	if (lfsconfig_key && !strcmp(lfsconfig_key, key)) {
+		free(key);
 		return lfsconfig;
+	}
 	git_config_free(lfsconfig);
 	lfsconfig = NULL;
-	lfsconfig_repo = repo;
+	free(lfsconfig_key);
+	lfsconfig_key = key;
 	if (wd && snprintf(path, sizeof(path), "%s.lfsconfig", wd) < (int)sizeof(path) &&
 	    access(path, R_OK) == 0) {
 		git_config_open_ondisk(&c, path);
@@ -106,9 +116,14 @@ char *lfs_config_get(git_repository *repo, git_config *cfg, const char *key)
 	git_config *lc;
 	char *s = NULL;
 
-	if (git_config_get_string_buf(&v, cfg, key) == 0 ||
-	    (key_is_safe(key) && (lc = load_lfsconfig(repo)) && git_config_get_string_buf(&v, lc, key) == 0))
+	if (git_config_get_string_buf(&v, cfg, key) == 0) {
 		s = strdup(v.ptr);
+	} else if (key_is_safe(key)) {
+		pthread_mutex_lock(&lfsconfig_mu);
+		if ((lc = load_lfsconfig(repo)) && git_config_get_string_buf(&v, lc, key) == 0)
+			s = strdup(v.ptr);
+		pthread_mutex_unlock(&lfsconfig_mu);
+	}
 	git_buf_dispose(&v);
 	git_error_clear();
 	return s;

@@ -357,9 +357,11 @@ static int pkt_write(int fd, const void *data, size_t len)
 
 static int pkt_text(int fd, const char *s)
 {
-	char line[PKT_MAX];
+	static char line[PKT_MAX + 1];
 	int n = snprintf(line, sizeof(line), "%s\n", s);
 
+	if (n < 0 || (size_t)n > PKT_MAX)
+		return err_set(CIH_ETOOBIG, "filter-process: a line longer than a packet");
 	return pkt_write(fd, line, (size_t)n);
 }
 
@@ -511,14 +513,25 @@ static int list_available(struct fsess *s)
 	return rc;
 }
 
+/* A temp file in the store's tmp/, already unlinked: fd or < 0. */
+static int anon_tmp(struct fsess *s)
+{
+	char *tpath = NULL;
+	int fd = lfs_store_tmpfile(&s->store, &tpath);
+
+	if (fd >= 0)
+		unlink(tpath);
+	free(tpath);
+	return fd;
+}
+
 static int handle(struct fsess *s, const char *cmd, const char *path, bool can_delay)
 {
 	static char buf[PKT_MAX + 1];
-	bool is_clean = !strcmp(cmd, "clean"), eof;
+	bool is_clean = !strcmp(cmd, "clean"), eof, big = false;
 	struct buf in = BUF_INIT;
 	struct cleaner c;
-	char *tpath = NULL;
-	int rc = 0, r, tfd;
+	int rc = 0, r, tfd = -1;
 	size_t len;
 
 	if (is_clean && clean_begin(&c, s) < 0)
@@ -526,18 +539,30 @@ static int handle(struct fsess *s, const char *cmd, const char *path, bool can_d
 	while ((r = pkt_read(0, buf, &len, &eof)) == 1) {
 		if (rc < 0)
 			continue;
-		if (is_clean)
+		if (is_clean) {
 			rc = clean_feed(&c, buf, len);
-		else if (buf_put(&in, buf, len) < 0)
+		} else if (big) { /* not a pointer: straight through, never whole in memory */
+			rc = fdio_write_all(tfd, buf, len) < 0 ? err_os("filter-process: temp file") : 0;
+		} else if (buf_put(&in, buf, len) < 0) {
 			rc = err_set(CIH_ENOMEM, "out of memory");
+		} else if (in.len >= LFS_POINTER_MAX) {
+			big = true;
+			if ((tfd = anon_tmp(s)) < 0)
+				rc = tfd;
+			else if (fdio_write_all(tfd, in.ptr, in.len) < 0)
+				rc = err_os("filter-process: temp file");
+			buf_clear(&in);
+		}
 	}
 	if (r < 0 || eof) {
 		if (is_clean && c.tmp)
 			clean_end(&c, -1, false);
+		if (tfd >= 0)
+			close(tfd);
 		buf_dispose(&in);
 		return r < 0 ? r : err_set(CIH_ECORRUPT, "filter-process: git went away mid-file");
 	}
-	if (!is_clean && rc == 0 && in.len == 0 && path) {
+	if (!is_clean && rc == 0 && !big && in.len == 0 && path) {
 		for (size_t i = 0; i < s->nready; i++) {
 			if (strcmp(s->ready[i].path, path))
 				continue;
@@ -551,21 +576,19 @@ static int handle(struct fsess *s, const char *cmd, const char *path, bool can_d
 			break;
 		}
 	}
-	if (!is_clean && can_delay && rc == 0 && (rc = maybe_delay(s, &in, path)) != 0) {
+	if (!is_clean && !big && can_delay && rc == 0 && (rc = maybe_delay(s, &in, path)) != 0) {
 		buf_dispose(&in);
 		return rc < 0 ? rc : 0;
 	}
-	if ((tfd = lfs_store_tmpfile(&s->store, &tpath)) < 0) {
+	if (tfd < 0 && (tfd = anon_tmp(s)) < 0) {
 		if (is_clean && c.tmp)
 			clean_end(&c, -1, false);
 		buf_dispose(&in);
 		return tfd;
 	}
-	unlink(tpath);
-	free(tpath);
 	if (is_clean)
 		rc = c.tmp ? clean_end(&c, tfd, rc == 0) : rc;
-	else if (rc == 0)
+	else if (rc == 0 && !big)
 		rc = smudge(s, in.ptr ? in.ptr : "", in.len, path, tfd);
 	buf_dispose(&in);
 	if (rc < 0) {

@@ -138,7 +138,7 @@ static int stream_write(git_writestream *ws, const char *data, size_t len)
 }
 
 /* smudge: the object's bytes to next, downloaded first when not local */
-static int smudge_close(struct lstream *s)
+static int smudge_emit(struct lstream *s)
 {
 	struct lfs_pointer p;
 	git_config *cfg = NULL;
@@ -149,7 +149,7 @@ static int smudge_close(struct lstream *s)
 	if (s->passthrough || !lfs_pointer_parse(s->head, s->nhead, &p) || p.size == 0 || p.next > 0) {
 		if (!s->passthrough && s->nhead && s->next->write(s->next, s->head, s->nhead) < 0)
 			return -1;
-		return s->next->close(s->next);
+		return 0;
 	}
 	if (open_store(s) < 0)
 		return -1;
@@ -184,10 +184,10 @@ static int smudge_close(struct lstream *s)
 	close(fd);
 	if (rc == 0 && n < 0)
 		return fail("cannot read an LFS object");
-	return rc < 0 ? rc : s->next->close(s->next);
+	return rc < 0 ? -1 : 0;
 }
 
-static int clean_close(struct lstream *s)
+static int clean_emit(struct lstream *s)
 {
 	struct lfs_pointer p = { 0 };
 	unsigned char d[32];
@@ -212,14 +212,24 @@ static int clean_close(struct lstream *s)
 	}
 	if (len > 0)
 		rc = s->next->write(s->next, text, (size_t)len);
-	return rc < 0 ? rc : s->next->close(s->next);
+	return rc < 0 ? -1 : 0;
 }
 
+/* next is closed exactly once, failure or not (libgit2 asserts its writer is
+ * closed); our error is the one reported. */
 static int stream_close(git_writestream *ws)
 {
 	struct lstream *s = (struct lstream *)ws;
+	int rc = s->to_worktree ? smudge_emit(s) : clean_emit(s);
+	char msg[ERR_MSG_MAX];
 
-	return s->to_worktree ? smudge_close(s) : clean_close(s);
+	if (rc == 0)
+		return s->next->close(s->next);
+	snprintf(msg, sizeof(msg), "%s", git_error_last() && git_error_last()->message ? git_error_last()->message
+											: "LFS filter failed");
+	s->next->close(s->next);
+	git_error_set_str(GIT_ERROR_FILTER, msg);
+	return -1;
 }
 
 static void stream_free(git_writestream *ws)

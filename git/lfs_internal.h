@@ -36,6 +36,8 @@ bool lfs_store_has(const struct lfs_store *s, const char *oid, int64_t size);
 char *lfs_store_part_path(const struct lfs_store *s, const char *oid);
 /* Moves a verified part into objects/ (and links it into the shared store). */
 int lfs_store_commit(const struct lfs_store *s, const char *part, const char *oid);
+/* Copies the rest of in to out (copy_file_range, else read/write). */
+int lfs_copy_fd(int in, int out);
 /* A new temp file in root/tmp (path in *tmp, malloc'd): fd or < 0. */
 int lfs_store_tmpfile(const struct lfs_store *s, char **tmp);
 

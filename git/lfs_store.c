@@ -10,6 +10,7 @@
 
 #include "../helper/buf.h"
 #include "../helper/error.h"
+#include "../helper/fdio.h"
 #include "fsutil.h"
 #include "gconf.h"
 #include "lfs_internal.h"
@@ -116,6 +117,27 @@ static int mkparent(const char *path)
 	return rc;
 }
 
+int lfs_copy_fd(int in, int out)
+{
+	char *buf = NULL;
+	ssize_t n;
+
+	/* in the kernel when it can; EXDEV/ENOSYS/EOPNOTSUPP/EINVAL: by hand */
+	while ((n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0)) > 0)
+		;
+	if (n == 0)
+		return 0;
+	if (errno != EXDEV && errno != ENOSYS && errno != EOPNOTSUPP && errno != EINVAL && errno != EINTR)
+		return err_os("copy");
+	if (!(buf = malloc(1 << 16)))
+		return err_set(CIH_ENOMEM, "out of memory");
+	while ((n = read(in, buf, 1 << 16)) > 0)
+		if (fdio_write_all(out, buf, (size_t)n) < 0)
+			break;
+	free(buf);
+	return n == 0 ? 0 : err_os("copy");
+}
+
 /* dst appears complete or not at all: a hard link, else a copy through a temp. */
 static int link_or_copy(const char *src, const char *dst)
 {
@@ -134,16 +156,8 @@ static int link_or_copy(const char *src, const char *dst)
 	    (out = open(tmp.ptr, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
 		rc = err_os("cannot copy %s", src);
 	} else {
-		off_t left = st.st_size;
-
-		while (left > 0 && rc == 0) {
-			ssize_t n = copy_file_range(in, NULL, out, NULL, (size_t)(left > (1 << 30) ? (1 << 30) : left), 0);
-
-			if (n <= 0)
-				rc = n < 0 && errno == EINTR ? 0 : err_os("cannot copy %s", src);
-			else
-				left -= n;
-		}
+		if (lfs_copy_fd(in, out) < 0)
+			rc = err_prefix("cannot copy %s", src);
 		if (rc == 0 && rename(tmp.ptr, dst) < 0)
 			rc = err_os("cannot rename %s", tmp.ptr);
 	}
@@ -225,9 +239,13 @@ int lfs_store_tmpfile(const struct lfs_store *s, char **tmp)
 	buf_puts(&p, "/obj-XXXXXX");
 	if (p.failed)
 		return err_set(CIH_ENOMEM, "out of memory");
-	if ((fd = mkostemp(p.ptr, O_CLOEXEC)) < 0) {
+	if ((fd = mkostemp(p.ptr, O_CLOEXEC)) < 0 || fchmod(fd, 0644) < 0) { /* objects are 0644, as git-lfs's */
 		int rc = err_os("cannot create a temporary file in %s/tmp", s->root);
 
+		if (fd >= 0) {
+			close(fd);
+			unlink(p.ptr);
+		}
 		buf_dispose(&p);
 		return rc;
 	}
