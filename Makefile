@@ -175,7 +175,7 @@ build/fuzz/fuzz_gindex: tests/fuzz/fuzz_gindex.c tests/fuzz/gindex_stub.c $(FUZZ
 	  -o $@ $(filter %.c,$^) $(@D)/gindex-deps/*.o -lz -lpthread
 # Git LFS: pointer texts, and batch replies read with cJSON from the pinned source.
 build/fuzz/fuzz_lfs_pointer: tests/fuzz/fuzz_lfs_pointer.c $(FUZZ_SRCS) git/lfs_pointer.c | fuzz-tools
-build/fuzz/fuzz_lfs_batch: tests/fuzz/fuzz_lfs_batch.c $(FUZZ_SRCS) git/lfs_batch.c git/lfs_pointer.c | fuzz-tools
+build/fuzz/fuzz_lfs_batch: tests/fuzz/fuzz_lfs_batch.c $(FUZZ_SRCS) git/lfs_batch.c git/lfs_pointer.c net/httpdate.c | fuzz-tools
 	@mkdir -p $(@D)
 	@echo "  FUZZCC  $@"
 	$(Q)scripts/fetch-sources >/dev/null

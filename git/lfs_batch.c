@@ -6,6 +6,7 @@
 
 #include "../helper/buf.h"
 #include "../helper/error.h"
+#include "../net/httpdate.h"
 
 int lfs_batch_request(struct buf *out, const char *operation, const char *ref,
 		      const struct lfs_want *w, size_t n)
@@ -22,17 +23,6 @@ int lfs_batch_request(struct buf *out, const char *operation, const char *ref,
 			   (long long)w[i].size);
 	buf_puts(out, "],\"hash_algo\":\"sha256\"}");
 	return out->failed ? err_set(CIH_ENOMEM, "out of memory") : 0;
-}
-
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-
-	return era * 146097 + doe - 719468;
 }
 
 static int digits(const char **s, int n)
@@ -77,7 +67,7 @@ int lfs_parse_rfc3339(const char *s, int64_t *out)
 	}
 	if (*s)
 		return -1;
-	*out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - off;
+	*out = httpdate_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - off;
 	return 0;
 }
 

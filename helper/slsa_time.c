@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../net/httpdate.h"
 #include "buf.h"
 #include "error.h"
 #include "slsa_internal.h"
@@ -92,17 +93,6 @@ static int days_in(int month, int year)
 {
 	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	return month == 2 && leap(year) ? 29 : days[month - 1];
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
 }
 
 static void civil_from_days(int64_t z, int *y, int *m, int *d)
@@ -232,7 +222,7 @@ int slsa__parse_time(const char *value, struct slsa_time *out)
 	}
 	if (f[C_DAY] < 1 || f[C_DAY] > days_in(f[C_MONTH], f[C_YEAR]))
 		return parse_error(value, NULL, NULL, ": day out of range");
-	out->sec = days_from_civil(f[C_YEAR], f[C_MONTH], f[C_DAY]) * 86400 + f[C_HOUR] * 3600 +
+	out->sec = httpdate_days_from_civil(f[C_YEAR], f[C_MONTH], f[C_DAY]) * 86400 + f[C_HOUR] * 3600 +
 		   f[C_MIN] * 60 + f[C_SEC] - offset;
 	out->nsec = nsec;
 	return 0;

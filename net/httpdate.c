@@ -17,14 +17,13 @@ static int month_of(const char *m)
 	return -1;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (no timezone involved). */
-static long long days_from_civil(long long y, int m, int d)
+int64_t httpdate_days_from_civil(int64_t y, int m, int d)
 {
 	y -= m <= 2;
-	long long era = (y >= 0 ? y : y - 399) / 400;
-	long long yoe = y - era * 400;
-	long long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400;
+	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
 	return era * 146097 + doe - 719468;
 }
 
@@ -69,7 +68,7 @@ ok:
 	m = month_of(mon);
 	if (m < 0 || !valid(y, m, d, h, mi, sec))
 		goto bad;
-	*out = (time_t)(days_from_civil(y, m + 1, d) * 86400 + h * 3600 + mi * 60 + sec);
+	*out = (time_t)(httpdate_days_from_civil(y, m + 1, d) * 86400 + h * 3600 + mi * 60 + sec);
 	return 0;
 }
 
