@@ -62,29 +62,27 @@ out (a client holding its answer finds its line): {"n", "method", "target" (raw)
 and "script_error" when the script could not be read}.
 """
 import hashlib
-import io
 import json
 import os
 import re
 import socket
 import socketserver
 import ssl
-import struct
 import sys
 import threading
 import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import parse_qs, unquote_to_bytes
+from strict_http import (PIECE, TOKEN_CHARS, ChunkedReader, Framing, LengthReader, LineRecorder, Reset,
+                         Violation, abort_connection)
 
 ROUTE = re.compile(r"^(?:/alt)?/api/v4/jobs/([1-9][0-9]{0,18})/artifacts$")
-TOKEN_CHARS = re.compile(rb"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
 CONTENT_TYPE = re.compile(r"^multipart/form-data; boundary=([0-9a-f]{60})$")
 DISPOSITION = re.compile(r'^Content-Disposition: form-data; name="file"; filename="((?:[^"\\]|\\["\\])*)"$')
 UPLOAD_KEYS = ("artifact_format", "artifact_type", "expire_in")
 RESERVED = ("upload.json", "redirect.url", "redirect.always")
-PIECE = 256 * 1024
 GO_UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
 
 
@@ -101,95 +99,8 @@ def go_query_escape(raw):
     return "".join(out)
 
 
-class Violation(Exception):
-    """The client broke the contract: 400 with this text."""
-
-
-class Framing(Violation):
-    """The body framing itself is broken: the connection cannot be reused."""
-
-
 class TooLarge(Exception):
     pass
-
-
-class Reset(Exception):
-    pass
-
-
-class ChunkedReader:
-    """Strict reader of a chunked body: read(n) gives at most n bytes, b"" at the end."""
-
-    def __init__(self, rfile):
-        self.rfile, self.left, self.done, self.size = rfile, 0, False, 0
-
-    def _line(self, what):
-        line = self.rfile.readline(4098)
-        if not line:
-            raise Framing("connection closed inside the chunked body (%s)" % what)
-        if not line.endswith(b"\r\n"):
-            raise Framing("%s not terminated by CRLF (or longer than 4 KiB): %r" % (what, line[:80]))
-        return line[:-2]
-
-    def read(self, n=PIECE):
-        if self.done:
-            return b""
-        if self.left == 0:
-            line = self._line("chunk size line")
-            if not re.fullmatch(rb"[0-9a-fA-F]{1,16}", line):
-                raise Framing("bad chunk size line %r (want hex digits then CRLF)" % line[:80])
-            size = int(line, 16)
-            if size == 0:
-                while True:
-                    t = self._line("trailer line")
-                    if t == b"":
-                        break
-                    name = t.split(b":", 1)[0]
-                    if b":" not in t or not TOKEN_CHARS.match(name):
-                        raise Framing("bad trailer line %r" % t[:80])
-                self.done = True
-                return b""
-            self.left = size
-        want = min(n, self.left)
-        data = self.rfile.read(want)
-        if len(data) < want:
-            raise Framing("connection closed inside a chunk (%d bytes missing)" % (self.left - len(data)))
-        self.left -= want
-        self.size += want
-        if self.left == 0 and self.rfile.read(2) != b"\r\n":
-            raise Framing("chunk data not followed by CRLF")
-        return data
-
-
-class LengthReader:
-    def __init__(self, rfile, n):
-        self.rfile, self.left, self.size = rfile, n, 0
-
-    def read(self, n=PIECE):
-        want = min(n, self.left)
-        if want == 0:
-            return b""
-        data = self.rfile.read(want)
-        if len(data) < want:
-            raise Framing("connection closed with %d body bytes missing" % (self.left - len(data)))
-        self.left -= want
-        self.size += want
-        return data
-
-
-class LineRecorder:
-    """Stands in for rfile while BaseHTTPRequestHandler reads the header lines."""
-
-    def __init__(self, rfile):
-        self.rfile, self.lines = rfile, []
-
-    def readline(self, *a):
-        line = self.rfile.readline(*a)
-        self.lines.append(line)
-        return line
-
-    def __getattr__(self, name):
-        return getattr(self.rfile, name)
 
 
 class Server(socketserver.ThreadingMixIn, HTTPServer):
@@ -301,19 +212,7 @@ class Handler(BaseHTTPRequestHandler):
     def reset(self):
         self.rec["status"] = "reset"
         self.log_now()
-        try:
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        except OSError:
-            pass
-        self.close_connection = True
-        for f in (self.rfile, self.wfile):
-            try:
-                f.close()
-            except OSError:
-                pass
-        self.connection.close()
-        self.rfile, self.wfile = io.BytesIO(), io.BytesIO()  # for the handler's last flush
-        raise Reset()
+        abort_connection(self)
 
     def base(self):
         scheme = "https" if self.server.tls else "http"

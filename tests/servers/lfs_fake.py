@@ -102,15 +102,12 @@ without quotes for strings (200, null, true), equals VALUE, e.g.
 """
 import base64
 import hashlib
-import io
 import json
 import os
 import re
 import secrets
-import socket
 import socketserver
 import ssl
-import struct
 import subprocess
 import sys
 import threading
@@ -119,91 +116,14 @@ from datetime import datetime, timedelta, timezone
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import unquote
+from strict_http import (PIECE, TOKEN_CHARS, ChunkedReader, Framing, LengthReader, LineRecorder, Reset,
+                         Violation, abort_connection)
 
-PIECE = 256 * 1024
 LFS_TYPE = "application/vnd.git-lfs+json"
 OID = re.compile(r"^[0-9a-f]{64}$")
-TOKEN_CHARS = re.compile(rb"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 TRANSFER = re.compile(r"^/_lfs/objects/([^/]*)$")
 BACKEND = "/usr/lib/git-core/git-http-backend"
 MAX_JSON = 16 << 20
-
-
-class Violation(Exception):
-    """The client broke the contract: 400 with this text."""
-
-
-class Framing(Violation):
-    """The body framing itself is broken: the connection cannot be reused."""
-
-
-class Reset(Exception):
-    pass
-
-
-class ChunkedReader:
-    """Strict reader of a chunked body: read(n) gives at most n bytes, b"" at the end."""
-
-    def __init__(self, rfile):
-        self.rfile, self.left, self.done, self.size = rfile, 0, False, 0
-
-    def _line(self, what):
-        line = self.rfile.readline(4098)
-        if not line.endswith(b"\r\n"):
-            raise Framing("%s not terminated by CRLF (or cut or longer than 4 KiB): %r" % (what, line[:80]))
-        return line[:-2]
-
-    def read(self, n=PIECE):
-        if self.done:
-            return b""
-        if self.left == 0:
-            line = self._line("chunk size line")
-            if not re.fullmatch(rb"[0-9a-fA-F]{1,16}(;[^\r\n]*)?", line):
-                raise Framing("bad chunk size line %r" % line[:80])
-            self.left = int(line.split(b";")[0], 16)
-            if self.left == 0:
-                while self._line("trailer line") != b"":
-                    pass
-                self.done = True
-                return b""
-        data = self.rfile.read(min(n, self.left))
-        if not data:
-            raise Framing("connection closed inside a chunk (%d bytes missing)" % self.left)
-        self.left -= len(data)
-        self.size += len(data)
-        if self.left == 0 and self.rfile.read(2) != b"\r\n":
-            raise Framing("chunk data not followed by CRLF")
-        return data
-
-
-class LengthReader:
-    def __init__(self, rfile, n):
-        self.rfile, self.left, self.size = rfile, n, 0
-
-    def read(self, n=PIECE):
-        if self.left == 0:
-            return b""
-        data = self.rfile.read(min(n, self.left))
-        if not data:
-            raise Framing("connection closed with %d body bytes missing" % self.left)
-        self.left -= len(data)
-        self.size += len(data)
-        return data
-
-
-class LineRecorder:
-    """Stands in for rfile while BaseHTTPRequestHandler reads the header lines."""
-
-    def __init__(self, rfile):
-        self.rfile, self.lines = rfile, []
-
-    def readline(self, *a):
-        line = self.rfile.readline(*a)
-        self.lines.append(line)
-        return line
-
-    def __getattr__(self, name):
-        return getattr(self.rfile, name)
 
 
 class State:
@@ -345,19 +265,7 @@ class Handler(BaseHTTPRequestHandler):
     def reset(self):
         self.rec["status"] = "reset"
         self.log_now()
-        try:
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        except OSError:
-            pass
-        self.close_connection = True
-        for f in (self.rfile, self.wfile):
-            try:
-                f.close()
-            except OSError:
-                pass
-        self.connection.close()
-        self.rfile, self.wfile = io.BytesIO(), io.BytesIO()  # for the handler's last flush
-        raise Reset()
+        abort_connection(self)
 
     # ---- request facts ----
 
@@ -411,7 +319,7 @@ class Handler(BaseHTTPRequestHandler):
                 raise Framing("unsupported Transfer-Encoding %r" % te)
             if cl:
                 raise Framing("both Transfer-Encoding and Content-Length")
-            return ChunkedReader(self.rfile)
+            return ChunkedReader(self.rfile, extensions=True)
         if cl:
             if len(set(cl)) != 1 or not re.fullmatch(r"[0-9]{1,19}", cl[0]):
                 raise Framing("bad Content-Length %r" % cl)
