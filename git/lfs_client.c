@@ -289,35 +289,15 @@ static int status_error(const struct lfs_client *c, int status, const struct buf
 	return rc;
 }
 
-struct mem_body {
-	const struct buf *b;
-	size_t off;
-};
-
-static ssize_t mem_read(void *ctx, void *data, size_t size)
-{
-	struct mem_body *m = ctx;
-	size_t n = m->b->len - m->off < size ? m->b->len - m->off : size;
-
-	memcpy(data, m->b->ptr + m->off, n);
-	m->off += n;
-	return (ssize_t)n;
-}
-
-static int mem_rewind(void *ctx)
-{
-	((struct mem_body *)ctx)->off = 0;
-	return 0;
-}
-
 static int post(struct httpc *h, const char *url, const struct httpc_header *hdr, size_t nh,
 		const struct buf *data, struct httpc_response **r)
 {
-	struct mem_body m = { data, 0 };
-	struct httpc_body b = { (int64_t)data->len, mem_read, mem_rewind, &m };
+	struct httpc_mem m;
+	struct httpc_body b;
 	struct httpc_request req = { .method = "POST", .url = url, .headers = hdr, .nheaders = nh,
 				     .body = &b, .timeout_ms = 0 };
 
+	httpc_body_mem(&b, &m, data->ptr ? data->ptr : "", data->len);
 	return httpc_send(h, &req, r);
 }
 

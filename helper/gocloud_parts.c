@@ -145,34 +145,16 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-struct mem {
-	const char *p;
-	size_t len, pos;
-};
-
-static ssize_t mem_read(void *ctx, void *data, size_t size)
-{
-	struct mem *m = ctx;
-	size_t n = m->len - m->pos < size ? m->len - m->pos : size;
-	memcpy(data, m->p + m->pos, n);
-	m->pos += n;
-	return (ssize_t)n;
-}
-
-static int mem_rewind(void *ctx)
-{
-	((struct mem *)ctx)->pos = 0;
-	return 0;
-}
-
 static int simple_request(struct gocloud *g, struct httpc *c, const char *method, const char *query,
 			  const struct cache_meta *extra, const char *xml, int64_t timeout_ms, struct buf *answer)
 {
-	struct mem mem = { xml, xml ? strlen(xml) : 0, 0 };
-	struct httpc_body body = { (int64_t)mem.len, mem_read, mem_rewind, &mem };
+	struct httpc_mem mem;
+	struct httpc_body body;
 	struct httpc_response *r = NULL;
-	int rc = gocloud__send(g, c, method, query, extra, xml ? &body : NULL, timeout_ms, &r);
+	int rc;
 
+	httpc_body_mem(&body, &mem, xml ? xml : "", xml ? strlen(xml) : 0);
+	rc = gocloud__send(g, c, method, query, extra, xml ? &body : NULL, timeout_ms, &r);
 	if (rc == 0 && httpc_resp_status(r) / 100 != 2)
 		rc = cache_status_error(r);
 	else if (rc == 0 && answer)

@@ -570,6 +570,28 @@ void httpc_free(struct httpc *c)
 	free(c);
 }
 
+static ssize_t mem_read(void *ctx, void *data, size_t size)
+{
+	struct httpc_mem *m = ctx;
+	size_t n = m->len - m->pos < size ? m->len - m->pos : size;
+
+	memcpy(data, m->data + m->pos, n);
+	m->pos += n;
+	return (ssize_t)n;
+}
+
+static int mem_rewind(void *ctx)
+{
+	((struct httpc_mem *)ctx)->pos = 0;
+	return 0;
+}
+
+void httpc_body_mem(struct httpc_body *b, struct httpc_mem *m, const void *data, size_t len)
+{
+	*m = (struct httpc_mem){ data, len, 0 };
+	*b = (struct httpc_body){ (int64_t)len, mem_read, mem_rewind, m };
+}
+
 int httpc_new_sibling(struct httpc **out, struct httpc *parent)
 {
 	struct httpc *c = calloc(1, sizeof(*c));

@@ -40,6 +40,13 @@ struct httpc_body {
 	void *ctx;
 };
 
+/* A body held in memory (len bytes at data, not copied): httpc_body_mem fills b. */
+struct httpc_mem {
+	const char *data;
+	size_t len, pos;
+};
+void httpc_body_mem(struct httpc_body *b, struct httpc_mem *m, const void *data, size_t len);
+
 #define HTTPC_NO_REDIRECTS 0x1u
 
 struct httpc_request {
