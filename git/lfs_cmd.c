@@ -408,22 +408,6 @@ static int cmd_checkout(int argc, char **argv)
 	return pull_or_checkout(argc, argv, false);
 }
 
-static void human(char *out, size_t sz, int64_t v)
-{
-	static const char *const units[] = { "B", "KB", "MB", "GB", "TB", "PB" };
-	double d = (double)v;
-	int e = 0;
-
-	while (d >= 1000 && e < 5) {
-		d /= 1000;
-		e++;
-	}
-	if (e == 0)
-		snprintf(out, sz, "%lld B", (long long)v);
-	else
-		snprintf(out, sz, d < 10 ? "%.1f %s" : "%.0f %s", d, units[e]);
-}
-
 /* "*" when the worktree holds the content, "-" when it holds the pointer */
 static char worktree_state(struct lfs_repo *r, const struct lfs_entry *e)
 {
@@ -470,16 +454,17 @@ static int cmd_ls_files(int argc, char **argv)
 		rc = lfs_fail("%s", err_last()->msg);
 	} else {
 		for (size_t i = 0; i < e.n; i++) {
-			char hs[32];
-
 			if (names) {
 				printf("%s\n", e.v[i].path);
 				continue;
 			}
 			printf("%.*s %c %s", lng ? 64 : 10, e.v[i].p.oid, worktree_state(&r, &e.v[i]), e.v[i].path);
 			if (size) {
-				human(hs, sizeof(hs), e.v[i].p.size);
-				printf(" (%s)", hs);
+				struct buf hs = BUF_INIT;
+
+				lfs_human_bytes(&hs, (double)e.v[i].p.size);
+				printf(" (%s)", buf_cstr(&hs));
+				buf_dispose(&hs);
 			}
 			putchar('\n');
 		}

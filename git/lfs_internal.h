@@ -119,6 +119,8 @@ struct lfs_xfer_stats {
  * in its o[i].err_msg. */
 int lfs_xfer_download(struct lfs_client *c, const struct lfs_store *s, struct lfs_xfer_obj *o, size_t n,
 		      lfs_xfer_done_fn done, void *ctx, struct lfs_xfer_stats *st);
+/* git-lfs's humanize.FormatBytes: "512 B", "2.1 MB", "14 MB" (powers of 1000). */
+void lfs_human_bytes(struct buf *out, double v);
 /* "Downloading LFS objects: 100% (n/n), 2.1 MB | 1.0 MB/s" */
 void lfs_xfer_summary(const struct lfs_xfer_stats *st, int total, struct buf *out);
 

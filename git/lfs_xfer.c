@@ -509,7 +509,7 @@ int lfs_xfer_download(struct lfs_client *c, const struct lfs_store *s, struct lf
 	return rc < 0 ? (st->failed ? CIH_ERR : rc) : 0;
 }
 
-static void human_bytes(struct buf *out, double v)
+void lfs_human_bytes(struct buf *out, double v)
 {
 	static const char *const units[] = { "B", "KB", "MB", "GB", "TB", "PB" };
 	int e = 0;
@@ -530,8 +530,8 @@ void lfs_xfer_summary(const struct lfs_xfer_stats *st, int total, struct buf *ou
 
 	buf_printf(out, "Downloading LFS objects: %3.0f%% (%d/%d), ", total ? 100.0 * st->files / total : 100.0,
 		   st->files, total);
-	human_bytes(out, (double)st->bytes);
+	lfs_human_bytes(out, (double)st->bytes);
 	buf_puts(out, " | ");
-	human_bytes(out, secs > 0.001 ? (double)st->bytes / secs : 0);
+	lfs_human_bytes(out, secs > 0.001 ? (double)st->bytes / secs : 0);
 	buf_puts(out, "/s");
 }
