@@ -21,12 +21,6 @@
 #define PKT_MAX 65516
 #define EXIT_FAIL 2
 
-static void hex(const unsigned char d[32], char out[LFS_OID_HEX + 1])
-{
-	for (int i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", d[i]);
-}
-
 int lfs_hash_fd(int fd, char oid[LFS_OID_HEX + 1], int64_t *size);
 int lfs_hash_fd(int fd, char oid[LFS_OID_HEX + 1], int64_t *size)
 {
@@ -45,7 +39,7 @@ int lfs_hash_fd(int fd, char oid[LFS_OID_HEX + 1], int64_t *size)
 	mbedtls_sha256_free(&c);
 	if (n < 0)
 		return err_os("read");
-	hex(d, oid);
+	lfs_oid_hex(d, oid);
 	return 0;
 }
 
@@ -153,68 +147,14 @@ static int smudge(struct fsess *s, const char *data, size_t len, const char *pat
 	return n < 0 ? err_os("read") : rc;
 }
 
-/* Clean: the content read from in goes to a temp file in the store while it is
- * hashed; a pointer given as content passes through unchanged. */
-struct cleaner {
-	struct fsess *s;
-	int fd;
-	char *tmp;
-	mbedtls_sha256_context sha;
-	int64_t size;
-	char head[LFS_POINTER_MAX];
-	size_t nhead;
-};
-
-static int clean_begin(struct cleaner *c, struct fsess *s)
+/* The cleaner's pointer to out (ok), or nothing; the cleaner is released. */
+static int clean_end(struct lfs_cleaner *c, int out, bool ok)
 {
-	memset(c, 0, sizeof(*c));
-	c->s = s;
-	mbedtls_sha256_init(&c->sha);
-	mbedtls_sha256_starts(&c->sha, 0);
-	c->fd = lfs_store_tmpfile(&s->store, &c->tmp);
-	return c->fd < 0 ? c->fd : 0;
-}
-
-static int clean_feed(struct cleaner *c, const void *data, size_t len)
-{
-	if (c->nhead < sizeof(c->head)) {
-		size_t k = len < sizeof(c->head) - c->nhead ? len : sizeof(c->head) - c->nhead;
-
-		memcpy(c->head + c->nhead, data, k);
-		c->nhead += k;
-	}
-	mbedtls_sha256_update(&c->sha, data, len);
-	c->size += (int64_t)len;
-	return write_all(c->fd, data, len);
-}
-
-/* Writes the pointer (or the pointer given) to out. */
-static int clean_end(struct cleaner *c, int out, bool ok)
-{
-	unsigned char d[32];
-	struct lfs_pointer p = { 0 };
 	char text[LFS_POINTER_MAX + 64];
-	int rc = 0, len;
+	int len = ok ? lfs_cleaner_finish(c, text, sizeof(text)) : CIH_ERR;
 
-	mbedtls_sha256_finish(&c->sha, d);
-	mbedtls_sha256_free(&c->sha);
-	close(c->fd);
-	if (!ok) {
-		rc = CIH_ERR;
-	} else if (c->size < LFS_POINTER_MAX && c->size > 0 && lfs_pointer_parse(c->head, (size_t)c->size, &p)) {
-		rc = write_all(out, c->head, (size_t)c->size);
-	} else {
-		hex(d, p.oid);
-		p.size = c->size;
-		len = lfs_pointer_format(&p, text, sizeof(text));
-		if (c->size > 0 && !lfs_store_has(&c->s->store, p.oid, p.size))
-			rc = lfs_store_commit(&c->s->store, c->tmp, p.oid);
-		if (rc == 0)
-			rc = write_all(out, text, (size_t)len);
-	}
-	unlink(c->tmp);
-	free(c->tmp);
-	return rc;
+	lfs_cleaner_dispose(c);
+	return len < 0 ? len : write_all(out, text, (size_t)len);
 }
 
 static int read_all_fd(int fd, struct buf *b, size_t max)
@@ -282,19 +222,19 @@ int lfs_cmd_clean(int argc, char **argv)
 {
 	bool skip = false;
 	struct fsess s;
-	struct cleaner c;
+	struct lfs_cleaner c;
 	char chunk[65536];
 	ssize_t n = 0;
 	int rc;
 
 	path_arg(argc, argv, &skip);
-	if (sess_open(&s, false) < 0 || clean_begin(&c, &s) < 0) {
+	if (sess_open(&s, false) < 0 || lfs_cleaner_begin(&c, &s.store) < 0) {
 		fprintf(stderr, "%s\n", err_last()->msg);
 		return EXIT_FAIL;
 	}
 	rc = 0;
 	while (rc == 0 && (n = read(0, chunk, sizeof(chunk))) > 0)
-		rc = clean_feed(&c, chunk, (size_t)n);
+		rc = lfs_cleaner_feed(&c, chunk, (size_t)n);
 	rc = clean_end(&c, 1, rc == 0 && n == 0);
 	if (rc < 0)
 		fprintf(stderr, "%s\n", err_last()->msg);
@@ -530,17 +470,17 @@ static int handle(struct fsess *s, const char *cmd, const char *path, bool can_d
 	static char buf[PKT_MAX + 1];
 	bool is_clean = !strcmp(cmd, "clean"), eof, big = false;
 	struct buf in = BUF_INIT;
-	struct cleaner c;
+	struct lfs_cleaner c;
 	int rc = 0, r, tfd = -1;
 	size_t len;
 
-	if (is_clean && clean_begin(&c, s) < 0)
+	if (is_clean && lfs_cleaner_begin(&c, &s->store) < 0)
 		rc = CIH_EOS;
 	while ((r = pkt_read(0, buf, &len, &eof)) == 1) {
 		if (rc < 0)
 			continue;
 		if (is_clean) {
-			rc = clean_feed(&c, buf, len);
+			rc = lfs_cleaner_feed(&c, buf, len);
 		} else if (big) { /* not a pointer: straight through, never whole in memory */
 			rc = fdio_write_all(tfd, buf, len) < 0 ? err_os("filter-process: temp file") : 0;
 		} else if (buf_put(&in, buf, len) < 0) {

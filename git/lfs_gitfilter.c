@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include <git2/sys/filter.h>
-#include <mbedtls/sha256.h>
 
 #include "../helper/error.h"
 #include "lfs_gitfilter.h"
@@ -25,11 +24,8 @@ struct lstream {
 	char head[LFS_POINTER_MAX];
 	size_t nhead;
 	bool passthrough; /* smudge: more than a pointer came, so it is not one */
-	/* clean */
-	mbedtls_sha256_context sha;
-	int64_t size;
-	int fd;
-	char *tmp;
+	struct lfs_cleaner clean; /* begun with the first byte to clean */
+	bool cleaning;
 	struct lfs_store store;
 	bool store_open;
 };
@@ -92,23 +88,16 @@ static int open_store(struct lstream *s)
 
 static int clean_write(struct lstream *s, const char *data, size_t len)
 {
-	if (s->fd < 0) {
+	if (!s->cleaning) {
 		if (open_store(s) < 0)
 			return -1;
-		if ((s->fd = lfs_store_tmpfile(&s->store, &s->tmp)) < 0)
+		if (lfs_cleaner_begin(&s->clean, &s->store) < 0) {
+			lfs_cleaner_dispose(&s->clean);
 			return fail(err_last()->msg);
+		}
+		s->cleaning = true;
 	}
-	mbedtls_sha256_update(&s->sha, (const unsigned char *)data, len);
-	s->size += (int64_t)len;
-	while (len > 0) {
-		ssize_t n = write(s->fd, data, len);
-
-		if (n <= 0)
-			return fail("cannot write an LFS object");
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return lfs_cleaner_feed(&s->clean, data, len) < 0 ? fail(err_last()->msg) : 0;
 }
 
 static int stream_write(git_writestream *ws, const char *data, size_t len)
@@ -189,30 +178,15 @@ static int smudge_emit(struct lstream *s)
 
 static int clean_emit(struct lstream *s)
 {
-	struct lfs_pointer p = { 0 };
-	unsigned char d[32];
 	char text[LFS_POINTER_MAX + 64];
-	int len, rc = 0;
+	int len = 0;
 
-	if (s->size > 0 && s->size < LFS_POINTER_MAX && lfs_pointer_parse(s->head, (size_t)s->size, &p)) {
-		len = (int)s->size; /* a pointer stays itself */
-		memcpy(text, s->head, (size_t)len);
-	} else {
-		mbedtls_sha256_finish(&s->sha, d);
-		for (int i = 0; i < 32; i++)
-			snprintf(p.oid + 2 * i, 3, "%02x", d[i]);
-		p.size = s->size;
-		len = lfs_pointer_format(&p, text, sizeof(text));
-		if (s->size > 0 && s->fd >= 0 && !lfs_store_has(&s->store, p.oid, p.size)) {
-			close(s->fd);
-			s->fd = -1;
-			if (lfs_store_commit(&s->store, s->tmp, p.oid) < 0)
-				return fail(err_last()->msg);
-		}
-	}
-	if (len > 0)
-		rc = s->next->write(s->next, text, (size_t)len);
-	return rc < 0 ? -1 : 0;
+	/* nothing written: the empty file, whose pointer is nothing */
+	if (s->cleaning && (len = lfs_cleaner_finish(&s->clean, text, sizeof(text))) < 0)
+		return fail(err_last()->msg);
+	if (len > 0 && s->next->write(s->next, text, (size_t)len) < 0)
+		return -1;
+	return 0;
 }
 
 /* next is closed exactly once, failure or not (libgit2 asserts its writer is
@@ -236,13 +210,8 @@ static void stream_free(git_writestream *ws)
 {
 	struct lstream *s = (struct lstream *)ws;
 
-	if (s->fd >= 0)
-		close(s->fd);
-	if (s->tmp) {
-		unlink(s->tmp);
-		free(s->tmp);
-	}
-	mbedtls_sha256_free(&s->sha);
+	if (s->cleaning)
+		lfs_cleaner_dispose(&s->clean);
 	if (s->store_open)
 		lfs_store_dispose(&s->store);
 	free(s);
@@ -263,9 +232,6 @@ static int stream(git_writestream **out, git_filter *self, void **payload, const
 	s->next = next;
 	s->repo = git_filter_source_repo(src);
 	s->to_worktree = git_filter_source_mode(src) == GIT_FILTER_TO_WORKTREE;
-	s->fd = -1;
-	mbedtls_sha256_init(&s->sha);
-	mbedtls_sha256_starts(&s->sha, 0);
 	*out = &s->base;
 	return 0;
 }

@@ -9,6 +9,7 @@
 
 #include <git2.h>
 #include <git2/sys/errors.h>
+#include <mbedtls/sha256.h>
 
 #include "../net/http.h"
 #include "gcred.h"
@@ -44,6 +45,25 @@ int lfs_store_tmpfile(const struct lfs_store *s, char **tmp);
 /* git-lfs's lfs.repositoryformatversion: set to 0 in the repository's own config
  * when missing; any other value refuses the repository. */
 int lfs_repo_version_check(git_repository *repo);
+
+/* --- lfs_clean.c: content in, pointer out, the content stored --- */
+struct lfs_cleaner {
+	const struct lfs_store *s;
+	int fd;
+	char *tmp;
+	mbedtls_sha256_context sha;
+	int64_t size;
+	char head[LFS_POINTER_MAX];
+	size_t nhead;
+};
+/* A temp file in the store's tmp/ takes the content as it is fed. */
+int lfs_cleaner_begin(struct lfs_cleaner *c, const struct lfs_store *s);
+int lfs_cleaner_feed(struct lfs_cleaner *c, const void *data, size_t len);
+/* The pointer text into text (LFS_POINTER_MAX + 64 is enough): its length, or < 0.
+ * A pointer fed as content is given back unchanged; other content enters the store. */
+int lfs_cleaner_finish(struct lfs_cleaner *c, char *text, size_t size);
+/* Safe after a failed begin, and twice. */
+void lfs_cleaner_dispose(struct lfs_cleaner *c);
 
 /* --- lfs_endpoint.c --- */
 struct lfs_endpoint {

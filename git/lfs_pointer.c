@@ -14,6 +14,17 @@ static const char *const versions[] = {
 	latest_version,
 };
 
+void lfs_oid_hex(const unsigned char digest[32], char out[LFS_OID_HEX + 1])
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (int i = 0; i < 32; i++) {
+		out[2 * i] = digits[digest[i] >> 4];
+		out[2 * i + 1] = digits[digest[i] & 15];
+	}
+	out[LFS_OID_HEX] = '\0';
+}
+
 bool lfs_oid_valid(const char *s, size_t len)
 {
 	if (len != LFS_OID_HEX)

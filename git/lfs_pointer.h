@@ -36,6 +36,8 @@ int lfs_pointer_parse(const void *data, size_t len, struct lfs_pointer *p);
 int lfs_pointer_format(const struct lfs_pointer *p, char *out, size_t outsz);
 /* sha256 hex of nothing: the oid of the empty file. */
 extern const char lfs_empty_oid[LFS_OID_HEX + 1];
+/* A sha256 digest as an oid. */
+void lfs_oid_hex(const unsigned char digest[32], char out[LFS_OID_HEX + 1]);
 /* 64 lowercase hex digits. */
 bool lfs_oid_valid(const char *s, size_t len);
 

@@ -260,11 +260,10 @@ static enum outcome get_once(struct xfer *x, struct httpc *h, struct task *t, st
 static bool verified(struct part *p, const char *oid)
 {
 	unsigned char d[32];
-	char hex[65];
+	char hex[LFS_OID_HEX + 1];
 
 	mbedtls_sha256_finish(&p->sha, d);
-	for (int i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+	lfs_oid_hex(d, hex);
 	return !strcmp(hex, oid);
 }
 
