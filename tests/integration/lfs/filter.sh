@@ -266,3 +266,28 @@ t_pre_push_hook() {
   [ -z "$(rgit -C c ls-remote origin refs/heads/with-lfs)" ] || fail "the branch reached the server"
   [ -n "$(rgit -C c ls-remote origin refs/heads/text-only)" ] || fail "the text-only branch is not on the server"
 }
+
+# Our own git look-alike with the filters configured: clone smudges in-process
+# (libgit2 filter driver), and checkout -f sees a changed LFS file through the
+# clean side and puts the content back.
+t_our_git_clone_smudges() {
+  lfs_setup
+  export HOME=$PWD/home3
+  mkdir -p "$HOME"
+  ours git lfs install
+  expect_ok
+  ours git clone -q "$ABASE/group/project.git" c
+  expect_ok
+  expect_worktree c
+  expect_objects c
+  expect_clean c
+  echo changed >>c/big.bin
+  ours git -C c checkout -f -q HEAD
+  expect_ok
+  expect_worktree c big.bin
+  expect_clean c
+  # with GIT_LFS_SKIP_SMUDGE the same clone leaves pointers
+  GIT_LFS_SKIP_SMUDGE=1 ours git clone -q "$ABASE/group/project.git" p
+  expect_ok
+  head -c 100 p/big.bin | grep -q '^version https://git-lfs.github.com/spec/v1' || fail "p/big.bin is not a pointer"
+}
