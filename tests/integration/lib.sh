@@ -71,13 +71,33 @@ while True:
 PY
   PIDS+=($!)
 }
-# wait_port PORT: until something accepts on 127.0.0.1:PORT (10 s at most).
-wait_port() {
-  for _ in $(seq 100); do
-    python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', $1), 0.2)" 2>/dev/null && return 0
+# port_up PORT [PID]: waits (30 s at most) until something accepts on 127.0.0.1:PORT;
+# returns 1 as soon as PID (the server) has exited. free_port's port can be taken
+# by another test's connection before the server binds it: then the server exits
+# at once and its caller retries on a new port (server_retry).
+port_up() {
+  for _ in $(seq 300); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    [ -z "${2:-}" ] || kill -0 "$2" 2>/dev/null || return 1
     sleep 0.1
   done
-  fail "nothing listens on port $1"
+  return 1
+}
+# wait_port PORT [PID]: port_up, or the test fails.
+wait_port() { port_up "$@" || fail "nothing listens on port $1"; }
+# server_retry FN [ARGS...]: runs FN PORT ARGS... (which starts one server on
+# 127.0.0.1:PORT in the background, last) on a fresh free port until it listens,
+# 5 tries; sets $PORT. FN's server is added to PIDS.
+server_retry() {
+  local fn=$1 try; shift
+  for try in 1 2 3 4 5; do
+    PORT=$(free_port)
+    "$fn" "$PORT" "$@"
+    PIDS+=($!)
+    port_up "$PORT" "$!" && return 0
+    kill "$!" 2>/dev/null || true
+  done
+  fail "$fn: no server listened on 127.0.0.1 after 5 ports"
 }
 
 # skip REASON: end the test as skipped; the runner prints "skip <area>/<test>: REASON".

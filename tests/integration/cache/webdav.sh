@@ -5,11 +5,14 @@
 webdav_server() {
   command -v lighttpd >/dev/null && [ -e /usr/lib/lighttpd/mod_webdav.so ] || skip "lighttpd with mod_webdav is not installed"
   mkdir -p dav up
-  local port; port=$(free_port)
+  server_retry webdav_lighttpd
+  DAV=http://127.0.0.1:$PORT
+}
+webdav_lighttpd() {  # PORT
   cat > lighttpd.conf <<CONF
 server.document-root = "$PWD/dav"
 server.bind = "127.0.0.1"
-server.port = $port
+server.port = $1
 server.upload-dirs = ( "$PWD/up" )
 server.errorlog = "$PWD/lighttpd.log"
 server.modules = ( "mod_webdav" )
@@ -18,9 +21,6 @@ webdav.is-readonly = "disable"
 mimetype.assign = ( "" => "application/octet-stream" )
 CONF
   lighttpd -D -f lighttpd.conf >/dev/null 2>&1 &
-  PIDS+=($!)
-  wait_port "$port" || fail "lighttpd did not start: $(cat lighttpd.log 2>/dev/null)"
-  DAV=http://127.0.0.1:$port
 }
 
 t_webdav_put_then_get_and_ranges() {

@@ -2,13 +2,11 @@
 F=$CIH_FIXTURES
 
 # server CERTNAME [s_server options...]: start it on a free port, set $PORT.
-server() {
-  local name=$1; shift
-  PORT=$(free_port)
-  openssl s_server -quiet -www -accept "127.0.0.1:$PORT" -cert "$F/$name.pem" -key "$F/$name.key" \
+server() { server_retry s_server "$@"; }
+s_server() {  # PORT CERTNAME [options...]
+  local port=$1 name=$2; shift 2
+  openssl s_server -quiet -www -accept "127.0.0.1:$port" -cert "$F/$name.pem" -key "$F/$name.key" \
     "$@" >server.log 2>&1 &
-  PIDS+=($!)
-  wait_port "$PORT"
 }
 
 t_right_ca_via_ca_file_is_accepted() {

@@ -25,16 +25,25 @@ git_server() {
     [ -e /usr/lib/lighttpd/mod_openssl.so ] && [ -e /usr/lib/lighttpd/mod_authn_file.so ] ||
     skip "lighttpd with mod_cgi, mod_openssl and mod_authn_file is not installed (scripts/install-test-deps)"
   [ -x /usr/lib/git-core/git-http-backend ] || skip "git-http-backend is not installed"
-  local dir=$PWD/gitsrv tls http
+  local dir=$PWD/gitsrv tls http try pid
   GIT_PROXY_BASE=""
   GITSRV=$dir
   mkdir -p "$dir/empty"
-  tls=$(free_port); http=$(free_port)
-  while [ "$http" = "$tls" ]; do http=$(free_port); done
+  JOB_TOKEN=${JOB_TOKEN:-glcbt-64_Tok3n$RANDOM${RANDOM}x}
+  printf 'gitlab-ci-token:%s\n' "$JOB_TOKEN" >"$dir/users"
+  for try in 1 2 3 4 5; do  # a port may be taken between free_port and lighttpd's bind
+    tls=$(free_port); http=$(free_port)
+    while [ "$http" = "$tls" ]; do http=$(free_port); done
+    git_server_conf "$dir" "$tls" "$http" >"$dir/lighttpd.conf"
+    lighttpd -D -f "$dir/lighttpd.conf" >"$dir/lighttpd.out" 2>&1 &
+    pid=$!; PIDS+=("$pid")
+    port_up "$tls" "$pid" && port_up "$http" "$pid" && break
+    kill "$pid" 2>/dev/null || true
+    [ "$try" != 5 ] || fail "lighttpd did not start: $(cat "$dir/lighttpd.out" "$dir/lighttpd.err" 2>/dev/null)"
+  done
   GIT_BASE=https://localhost:$tls
   GIT_PLAIN_BASE=http://localhost:$http
-  JOB_TOKEN=${JOB_TOKEN:-glcbt-64_Tok3n$RANDOM${RANDOM}x}
-  if [ "${1:-}" = --proxy ]; then  # first: the fixtures name its port in sub-b's URL
+  if [ "${1:-}" = --proxy ]; then  # before the fixtures: they name its port in sub-b's URL
     GIT_FAULTS=$dir/faults GIT_PROXY_LOG=$dir/proxy.log
     : >"$GIT_FAULTS"; : >"$GIT_PROXY_LOG"
     python3 "$CIH_TESTS/servers/git_fault_proxy.py" --cert "$CIH_FIXTURES/server.pem" \
@@ -51,8 +60,12 @@ git_server() {
   # shellcheck disable=SC1091
   source "$FIX/shas.sh"
   ln -sfn "$FIX/state1" "$dir/root"
-  printf 'gitlab-ci-token:%s\n' "$JOB_TOKEN" >"$dir/users"
-  cat >"$dir/lighttpd.conf" <<CONF
+}
+
+# git_server_conf DIR TLS_PORT HTTP_PORT: lighttpd's configuration.
+git_server_conf() {
+  local dir=$1 tls=$2 http=$3
+  cat <<CONF
 server.document-root = "$dir/empty"
 server.bind = "127.0.0.1"
 server.port = $http
@@ -72,10 +85,6 @@ cgi.assign = ( "" => "" )
 setenv.add-environment = ( "GIT_PROJECT_ROOT" => "$dir/root", "GIT_HTTP_EXPORT_ALL" => "1",
                            "GIT_CONFIG_NOSYSTEM" => "1", "HOME" => "$dir" )
 CONF
-  lighttpd -D -f "$dir/lighttpd.conf" >"$dir/lighttpd.out" 2>&1 &
-  PIDS+=($!)
-  wait_port "$tls"
-  wait_port "$http"
 }
 
 git_state() { ln -sfn "$FIX/state$1" "$GITSRV/root"; }
