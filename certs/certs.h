@@ -21,7 +21,8 @@
 
 #include <mbedtls/ssl.h>
 
-struct buf;
+#include "../helper/buf.h"
+
 
 struct certs_opts {
 	const char *host;      /* server name, for per-host files and SNI */
@@ -51,5 +52,18 @@ int certs_handshake_error(int mbedtls_rc, uint32_t verify_flags, const char *hos
 
 /* Number of roots compiled into the binary. */
 size_t certs_bundle_size(void);
+
+struct certs_sysbundle_report {
+	size_t system;     /* roots of the compiled-in Mozilla list */
+	size_t local;      /* certificates from the local directory */
+	struct buf skipped; /* "path\n" per local *.crt without a certificate (BUF_INIT it) */
+};
+
+/* Rewrites <etc_dir>/ca-certificates.crt (temp file + rename, 0644) as Debian's
+ * update-ca-certificates --fresh would: the compiled-in roots, then every
+ * certificate of every *.crt under local_dir (recursive, sorted; NULL or a
+ * missing directory adds none), all as PEM. */
+int certs_sysbundle_write(const char *etc_dir, const char *local_dir,
+			  struct certs_sysbundle_report *rep);
 
 #endif

@@ -10,7 +10,10 @@
 #include "../git/gitcli.h"
 #include "../git/lfs.h"
 #include "app.h"
+#include "entrypoint.h"
+#include "init.h"
 #include "redact.h"
+#include "update_ca.h"
 
 struct applet {
 	const char *name;

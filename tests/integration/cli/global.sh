@@ -26,7 +26,11 @@ t_dispatch_on_argv0_gitlab_runner_helper() {
   run --list
   expect_out_eq "gitlab-runner-helper
 git
-git-lfs"
+git-lfs
+dumb-init
+entrypoint
+gitlab-runner-build
+update-ca-certificates"
   run_as git-lfs version
   expect_status 0
   expect_out "git-lfs/"
