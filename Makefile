@@ -2,6 +2,8 @@
 #   make [ARCH=amd64|arm64|s390x|ppc64le|riscv64]   build build/<arch>/cihelper
 #   make test [ARCH=...]     unit + integration suite (foreign arches run under qemu)
 #   make test-foreign        the suite for the four non-amd64 arches
+#   make image               the helper image for every arch (build/image; docker/)
+#   make test-image          build it and run its suite (tests/image: chroot runs, registry)
 #   make all-arches | size | demo | fuzz | check | clean
 ARCHES := amd64 arm64 s390x ppc64le riscv64
 FOREIGN := $(filter-out amd64,$(ARCHES))
@@ -14,7 +16,7 @@ B := build/$(ARCH)
 # V=1 shows the full commands
 Q := $(if $(V),,@)
 .DEFAULT_GOAL := all
-NO_DEPS_GOALS := clean help check fuzz fuzz-tools $(wildcard build/fuzz/*)
+NO_DEPS_GOALS := clean help check fuzz fuzz-tools image test-image $(wildcard build/fuzz/*)
 ifneq ($(filter-out $(NO_DEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
 DEPS := $(shell scripts/deps-prefix $(ARCH))
 # A missing env.mk is remade by the rule below, then make restarts with it.
@@ -42,7 +44,7 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/gen/ca_bundle.o
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/gen/unit_index.o
 
-.PHONY: all test test-foreign test-all all-arches size demo fuzz fuzz-tools check clean FORCE
+.PHONY: all test test-foreign test-all all-arches size demo image test-image fuzz fuzz-tools check clean FORCE
 all: $(B)/cihelper
 
 $(B)/cihelper: $(B)/obj/helper/main.o $(LIB_OBJS)
@@ -97,6 +99,13 @@ all-arches:
 
 size: all-arches
 	@scripts/size-report $(ARCHES)
+
+# The helper image: OCI layouts, docker-archives, prebuilt tarballs, multi-arch index.
+image:
+	scripts/build-image build/image
+test-image: image
+	scripts/install-test-deps
+	tests/image/run --image build/image
 
 demo: $(B)/cihelper
 	scripts/demo $(B)/cihelper $(QEMU)
