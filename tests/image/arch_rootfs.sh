@@ -45,13 +45,14 @@ git-lfs filter-process
 git-lfs"
 }
 
+tls_server() {  # PORT: a TLS server with the test CA's certificate
+  openssl s_server -quiet -www -accept "127.0.0.1:$1" -cert "$CIH_FIXTURES/server.pem" \
+    -key "$CIH_FIXTURES/server.key" >/dev/null 2>&1 &
+}
+
 t_entrypoint_installs_the_runner_ca_for_every_tool() {
   img_rootfs
-  tport=$(free_port)
-  openssl s_server -quiet -www -accept "127.0.0.1:$tport" -cert "$CIH_FIXTURES/server.pem" \
-    -key "$CIH_FIXTURES/server.key" >/dev/null 2>&1 &
-  PIDS+=($!)
-  wait_port "$tport"
+  server_retry tls_server; tport=$PORT
   base=$(grep -c 'BEGIN CERTIFICATE' rootfs/etc/ssl/certs/ca-certificates.crt)
   # before: the image does not trust the test CA
   in_image gitlab-runner-helper tls-check "https://localhost:$tport/"

@@ -48,22 +48,23 @@ assert got == want, got
 PY
 }
 
-t_registry_round_trip_is_byte_identical() {
-  command -v skopeo >/dev/null && [ -x /usr/bin/docker-registry ] ||
-    skip "skopeo and docker-registry are not installed (scripts/install-test-deps)"
-  local port tv reg
-  port=$(free_port)
-  tv=$(img_param tag_version)
-  mkdir -p regdata
+registry() {  # PORT: Debian's docker-registry storing into ./regdata
   cat >registry.yml <<EOF
 version: 0.1
 log: { level: warn }
 storage: { filesystem: { rootdirectory: $PWD/regdata } }
-http: { addr: "127.0.0.1:$port" }
+http: { addr: "127.0.0.1:$1" }
 EOF
   /usr/bin/docker-registry serve registry.yml >registry.log 2>&1 &
-  PIDS+=($!)
-  wait_port "$port"
+}
+
+t_registry_round_trip_is_byte_identical() {
+  command -v skopeo >/dev/null && [ -x /usr/bin/docker-registry ] ||
+    skip "skopeo and docker-registry are not installed (scripts/install-test-deps)"
+  local port tv reg
+  tv=$(img_param tag_version)
+  mkdir -p regdata
+  server_retry registry; port=$PORT
   reg=docker://127.0.0.1:$port/gitlab-org/gitlab-runner/gitlab-runner-helper
   skopeo copy -q --all --preserve-digests --dest-tls-verify=false "oci:$CIH_IMAGE/oci:$tv" "$reg:$tv" 2>err.txt ||
     fail "push of the index: $(cat err.txt)"

@@ -114,13 +114,23 @@ need_npm() {
   export NODE_PATH=$d
 }
 objstore() { node "$CIH_TESTS/servers/objstore.js" "$@"; }
+# started FILE WHAT [LOG]: waits (30 s at most, less if the server exits) until
+# the server started last ($!) has written its port line to FILE; fails with LOG.
+started() {
+  local pid=$!
+  for _ in $(seq 300); do
+    [ -s "$1" ] && return 0
+    kill -0 "$pid" 2>/dev/null || { sleep 0.1; break; }
+    sleep 0.1
+  done
+  [ -s "$1" ] || fail "$2 did not start${3:+: $(cat "$3" 2>/dev/null)}"
+}
 # objstore_server s3|azure: starts the fake on a free port; sets $ENDPOINT.
 objstore_server() {
   need_npm
   node "$CIH_TESTS/servers/objstore.js" "$1" --dir "$PWD/$1-data" >"$1.port" 2>"$1.log" &
   PIDS+=($!)
-  for _ in $(seq 300); do [ -s "$1.port" ] && break; sleep 0.1; done
-  [ -s "$1.port" ] || fail "the $1 object store did not start: $(cat "$1.log")"
+  started "$1.port" "the $1 object store" "$1.log"
   ENDPOINT=http://127.0.0.1:$(awk '{print $2}' "$1.port")
 }
 
@@ -128,9 +138,9 @@ objstore_server() {
 # /file/; sets $BASE.
 fake_server() {
   mkdir -p srv
-  python3 "$CIH_TESTS/servers/http_fake.py" --root "$PWD/srv" >port.txt 2>/dev/null &
+  python3 "$CIH_TESTS/servers/http_fake.py" --root "$PWD/srv" >port.txt 2>http_fake.log &
   PIDS+=($!)
-  for _ in $(seq 50); do [ -s port.txt ] && break; sleep 0.1; done
+  started port.txt http_fake.py http_fake.log
   BASE="http://127.0.0.1:$(awk '{print $2}' port.txt)"
 }
 
@@ -142,8 +152,7 @@ gitlab_server() {
   TOKEN=test-job-token
   python3 "$CIH_TESTS/servers/gitlab_fake.py" --dir "$PWD/gl" --script "$PWD/gl/script.json" "$@" >gl.port 2>gl.log &
   PIDS+=($!)
-  for _ in $(seq 100); do [ -s gl.port ] && break; sleep 0.1; done
-  [ -s gl.port ] || fail "the GitLab fake did not start: $(cat gl.log)"
+  started gl.port "the GitLab fake" gl.log
   GL="http://127.0.0.1:$(awk '{print $2}' gl.port)"
 }
 # gl_script JSON: the fake's failure script (read on every request).

@@ -322,7 +322,7 @@ t_s3_gocloud_credential_chain() {
   objstore_server s3; need_archiver; make_project
   python3 "$CIH_TESTS/servers/imds_fake.py" > imds.port &
   PIDS+=($!)
-  for _ in $(seq 50); do [ -s imds.port ] && break; sleep 0.1; done
+  started imds.port imds_fake.py
   imds=http://127.0.0.1:$(awk '{print $2}' imds.port)
   gc="s3://cache/chain.zip?region=us-east-1&endpoint=$ENDPOINT&use_path_style=true"
   printf '[default]\naws_access_key_id = nope\naws_secret_access_key = nope\n[ci]\naws_access_key_id = S3RVER\naws_secret_access_key = S3RVER\n' > creds.ini

@@ -50,8 +50,7 @@ git_server() {
       --key "$CIH_FIXTURES/server.key" --backend "$http" --faults "$GIT_FAULTS" --log "$GIT_PROXY_LOG" \
       >"$dir/proxy.port" 2>"$dir/proxy.err" &
     PIDS+=($!)
-    for _ in $(seq 100); do [ -s "$dir/proxy.port" ] && break; sleep 0.1; done
-    [ -s "$dir/proxy.port" ] || fail "the fault proxy did not start: $(cat "$dir/proxy.err")"
+    started "$dir/proxy.port" "the fault proxy" "$dir/proxy.err"
     GIT_PROXY_BASE=https://localhost:$(awk '{print $2}' "$dir/proxy.port")
   fi
   FIX=$dir/fixtures

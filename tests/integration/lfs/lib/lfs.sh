@@ -89,7 +89,7 @@ fake_start() {
     --script "$dir/script.json" "$@" >"$dir.port" 2>"$dir.err" &
   PIDS+=($!)
   FAKE_PID=$!
-  for _ in $(seq 100); do [ -s "$dir.port" ] && break; sleep 0.1; done
+  started "$dir.port" lfs_fake.py "$dir.err"
   PORT=$(awk '/^PORT /{print $2}' "$dir.port")
   [ -n "$PORT" ] || fail "lfs_fake.py did not start: $(cat "$dir.err")"
 }
