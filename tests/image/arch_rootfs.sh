@@ -115,6 +115,31 @@ SH
   expect_status 42
 }
 
+# The Kubernetes executor with FF_USE_DUMB_INIT_WITH_KUBERNETES_EXECUTOR: its
+# init-permissions container runs this `sh -c` in the helper image, with the logs
+# and scripts emptyDirs mounted; then the build container, the job's own image,
+# runs `<scripts dir>/dumb-init -- <the runner's shell command>` from the volume.
+# The copy must run on its own: here the build image is busybox and nothing else.
+t_kubernetes_copies_dumb_init_for_the_build_container() {
+  img_rootfs
+  mkdir -p rootfs/scripts-7-42 rootfs/logs-7-42
+  in_image --raw sh -c 'touch /logs-7-42/output.log && (chmod 777 /logs-7-42/output.log || exit 0);
+cp /usr/bin/dumb-init /scripts-7-42'
+  expect_status 0
+  [ "$(stat -c %a rootfs/logs-7-42/output.log)" = 777 ] || fail "output.log is not mode 777"
+  [ -f rootfs/scripts-7-42/dumb-init ] && [ ! -L rootfs/scripts-7-42/dumb-init ] ||
+    fail "no regular file /scripts-7-42/dumb-init"
+  mkdir -p job/bin job/proc job/dev job/tmp job/scripts-7-42
+  cp rootfs/bin/busybox job/bin/busybox && for a in sh cat tr sleep; do ln -s busybox "job/bin/$a"; done
+  cp rootfs/scripts-7-42/dumb-init job/scripts-7-42/dumb-init
+  img_qemu job
+  # the runner's command for the build container (kubernetes.go getContainerCommand)
+  in_image --root job --raw /scripts-7-42/dumb-init -- sh -c \
+    'echo "pid1=$(cat /proc/1/cmdline | tr "\0" " ")"; sh -c "sleep 0.1 &"; exit 7'
+  expect_status 7
+  expect_out "/scripts-7-42/dumb-init -- sh -c"
+}
+
 # The runner's stages for two jobs of one project, each stage script piped into
 # gitlab-runner-build inside the image (the docker executor's helper command; the
 # second job also with the Kubernetes exit-status trap): git over HTTPS with a

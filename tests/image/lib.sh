@@ -14,22 +14,27 @@ img_rootfs() {
     fail "cannot extract the prebuilt tarball"
   printf '127.0.0.1 localhost\n::1 localhost ip6-localhost\n' >rootfs/etc/hosts
   printf 'cihelper-test\n' >rootfs/etc/hostname
+  img_qemu rootfs
+}
+# img_qemu DIR: for a foreign arch, qemu where nsrun.py's binfmt_misc entry finds it.
+img_qemu() {
   local q=${IMG_QARCH[$ARCH]}
   if [ -n "$q" ]; then
-    mkdir -p rootfs/usr/libexec/qemu-binfmt
-    cp "/usr/bin/qemu-$q-static" "rootfs/usr/libexec/qemu-binfmt/$q-binfmt-P"
+    mkdir -p "$1/usr/libexec/qemu-binfmt"
+    cp "/usr/bin/qemu-$q-static" "$1/usr/libexec/qemu-binfmt/$q-binfmt-P"
   fi
 }
-# in_image [K=V...] [--raw] CMD...: like `docker run IMAGE CMD...`: the image's
-# ENTRYPOINT (dumb-init /entrypoint) as PID 1 in fresh namespaces, chrooted into
-# ./rootfs, environment PATH + HOME + the pairs. stdin passes through; stdout in
-# out.txt, stderr in err.txt, status in $STATUS. --raw: no entrypoint.
+# in_image [K=V...] [--root DIR] [--raw] CMD...: like `docker run IMAGE CMD...`: the
+# image's ENTRYPOINT (dumb-init /entrypoint) as PID 1 in fresh namespaces, chrooted
+# into ./rootfs (or DIR), environment PATH + HOME + the pairs. stdin passes through;
+# stdout in out.txt, stderr in err.txt, status in $STATUS. --raw: no entrypoint.
 in_image() {
   local env=(--env "PATH=$IMG_ENV_PATH" --env HOME=/root --env HOSTNAME=cihelper-test) q=${IMG_QARCH[$ARCH]}
   while [ $# -gt 0 ] && [[ $1 == *=* ]]; do env+=(--env "$1"); shift; done
-  local entry=(/usr/bin/dumb-init /entrypoint)
+  local entry=(/usr/bin/dumb-init /entrypoint) root=rootfs
+  [ "${1:-}" = --root ] && { root=$2; shift 2; }
   [ "${1:-}" = --raw ] && { entry=(); shift; }
   timeout -k 10 "${CIH_TIMEOUT:-300}" python3 "$CIH_TESTS/image/nsrun.py" ${q:+--qemu "$q"} "${env[@]}" \
-    rootfs "${entry[@]}" "$@" >out.txt 2>err.txt
+    "$root" "${entry[@]}" "$@" >out.txt 2>err.txt
   STATUS=$?
 }

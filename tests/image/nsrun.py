@@ -97,7 +97,7 @@ def main():
                 r.write(binfmt_line(qemu))
         os.chroot(rootfs)
         os.chdir("/")
-        os.execve(cmd[0], cmd, env)
+        os.execvpe(cmd[0], cmd, env)  # PATH lookup in env, as runc does
     except OSError as e:
         print(f"nsrun: {cmd[0]}: {e}", file=sys.stderr)
         os._exit(127)
